@@ -1,0 +1,84 @@
+package extract
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// InputFile is a source file being read. It hashes what is read so the
+// manifest records exactly which bytes were landed; Close records it with the
+// Writer.
+type InputFile struct {
+	w   *Writer
+	f   *os.File
+	h   hash.Hash
+	n   int64
+	rel string
+}
+
+// Open opens root/rel for reading. rel is a slash-separated path relative to
+// the source's root and becomes the _source_file lineage value.
+func (w *Writer) Open(root, rel string) (*InputFile, error) {
+	f, err := os.Open(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, fmt.Errorf("opening source file: %w", err)
+	}
+	return &InputFile{w: w, f: f, h: sha256.New(), rel: rel}, nil
+}
+
+// Name is the file's path relative to the source root.
+func (in *InputFile) Name() string { return in.rel }
+
+func (in *InputFile) Read(p []byte) (int, error) {
+	n, err := in.f.Read(p)
+	in.h.Write(p[:n])
+	in.n += int64(n)
+	return n, err
+}
+
+// Close reads whatever the caller left unread (so the hash covers the whole
+// file), closes the file and records it as an input of the run.
+func (in *InputFile) Close() error {
+	if _, err := io.Copy(io.Discard, in); err != nil {
+		in.f.Close()
+		return fmt.Errorf("reading %s: %w", in.rel, err)
+	}
+	if err := in.f.Close(); err != nil {
+		return err
+	}
+	in.w.Input(in.rel, in.n, hex.EncodeToString(in.h.Sum(nil)))
+	return nil
+}
+
+// Glob lists the files under root matching the slash-separated patterns, in
+// lexical order, each once. A pattern that matches nothing is an error: a
+// configured feed that is missing is a systemic failure, not an empty night.
+func Glob(root string, patterns []string) ([]string, error) {
+	fsys := os.DirFS(root)
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range patterns {
+		m, err := fs.Glob(fsys, p)
+		if err != nil {
+			return nil, fmt.Errorf("file pattern %q: %w", p, err)
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("no file under %s matches %q", root, p)
+		}
+		for _, f := range m {
+			if !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}

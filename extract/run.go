@@ -1,0 +1,188 @@
+package extract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Manifest is the record of one complete extract run, written last as
+// LAKE/runs/RUN.json. Paths are relative to the lake and use forward slashes.
+type Manifest struct {
+	RunID      string           `json:"run_id"`
+	StartedAt  time.Time        `json:"started_at"`
+	FinishedAt time.Time        `json:"finished_at"`
+	Sources    []SourceManifest `json:"sources"`
+}
+
+// SourceManifest is one source's part of a run.
+type SourceManifest struct {
+	Name        string           `json:"name"`
+	Kind        string           `json:"kind"`
+	Inputs      []Input          `json:"inputs"`
+	Entities    []EntityManifest `json:"entities"`
+	RejectFiles []string         `json:"reject_files,omitempty"`
+}
+
+// Input is one input file a source read.
+type Input struct {
+	File   string `json:"file"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// EntityManifest reconciles one entity: Read = Landed + Rejected.
+type EntityManifest struct {
+	Entity          string           `json:"entity"`
+	Files           []string         `json:"files"`
+	Read            int64            `json:"read"`
+	Landed          int64            `json:"landed"`
+	Rejected        int64            `json:"rejected"`
+	RejectsByReason map[string]int64 `json:"rejects_by_reason"`
+}
+
+// Entity returns the named source's entity entry, or nil.
+func (m *Manifest) Entity(source, entity string) *EntityManifest {
+	for i := range m.Sources {
+		if m.Sources[i].Name != source {
+			continue
+		}
+		for j := range m.Sources[i].Entities {
+			if m.Sources[i].Entities[j].Entity == entity {
+				return &m.Sources[i].Entities[j]
+			}
+		}
+	}
+	return nil
+}
+
+// Run is one extract run into a lake.
+type Run struct {
+	ID        string
+	Lake      string
+	StartedAt time.Time
+	mem       memory.Allocator
+	manifest  Manifest
+}
+
+// NewRun starts a run in lake at time now. Run ids sort in time order. mem
+// may be nil for the Go allocator.
+func NewRun(lake string, now time.Time, mem memory.Allocator) (*Run, error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	if err := os.MkdirAll(filepath.Join(lake, "runs"), 0o700); err != nil {
+		return nil, fmt.Errorf("creating lake: %w", err)
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	id := now.Format("20060102T150405.000000Z")
+	return &Run{ID: id, Lake: lake, StartedAt: now, mem: mem, manifest: Manifest{RunID: id, StartedAt: now}}, nil
+}
+
+// Land runs one source into the lake. A source error discards the files the
+// source wrote and is returned; the run must then not be committed.
+func (r *Run) Land(ctx context.Context, name, kind string, src Source) (SourceManifest, error) {
+	if err := ValidName(name); err != nil {
+		return SourceManifest{}, fmt.Errorf("source name: %w", err)
+	}
+	w := &Writer{run: r, source: name, kind: kind, entities: map[string]*EntityWriter{}}
+	if err := src.Extract(ctx, w); err != nil {
+		w.discard()
+		return SourceManifest{}, fmt.Errorf("extracting source %s: %w", name, err)
+	}
+	sm, err := w.close()
+	if err != nil {
+		return SourceManifest{}, fmt.Errorf("landing source %s: %w", name, err)
+	}
+	for _, e := range sm.Entities {
+		if e.Read != e.Landed+e.Rejected {
+			return SourceManifest{}, fmt.Errorf("source %s entity %s does not reconcile: read %d, landed %d, rejected %d", name, e.Entity, e.Read, e.Landed, e.Rejected)
+		}
+	}
+	r.manifest.Sources = append(r.manifest.Sources, sm)
+	return sm, nil
+}
+
+// Commit writes the manifest, making the run complete and visible to loads.
+func (r *Run) Commit(now time.Time) (*Manifest, error) {
+	r.manifest.FinishedAt = now.UTC().Truncate(time.Microsecond)
+	data, err := json.MarshalIndent(r.manifest, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(r.Lake, "runs", r.ID+".json")
+	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+		return nil, fmt.Errorf("committing run %s: %w", r.ID, err)
+	}
+	m := r.manifest
+	return &m, nil
+}
+
+// writeFileAtomic writes path.partial, syncs it and renames it to path.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".partial"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// ErrNoRun means the lake has no complete run.
+var ErrNoRun = errors.New("the lake has no complete extract run")
+
+// LatestRun returns the manifest of the most recent complete run in lake.
+func LatestRun(lake string) (*Manifest, error) {
+	entries, err := os.ReadDir(filepath.Join(lake, "runs"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNoRun
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing runs: %w", err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if n := e.Name(); strings.HasSuffix(n, ".json") {
+			ids = append(ids, strings.TrimSuffix(n, ".json"))
+		}
+	}
+	if len(ids) == 0 {
+		return nil, ErrNoRun
+	}
+	sort.Strings(ids)
+	return ReadManifest(lake, ids[len(ids)-1])
+}
+
+// ReadManifest reads the manifest of run id.
+func ReadManifest(lake, id string) (*Manifest, error) {
+	path := filepath.Join(lake, "runs", id+".json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading run manifest: %w", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	return &m, nil
+}

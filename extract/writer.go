@@ -1,0 +1,413 @@
+package extract
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// A Source reads one upstream system. Run.Land calls Extract once per run;
+// Extract sends every record it reads to w, landed with EntityWriter.Append
+// or rejected with EntityWriter.Reject, and returns nil at end of input,
+// ctx.Err() soon after ctx is done, or an error for a systemic failure
+// (an unreadable file, a database gone) that fails the whole run.
+type Source interface {
+	Extract(ctx context.Context, w *Writer) error
+}
+
+// Position locates a record in its input: a file (relative to the source's
+// root) and a 1-based line or record number within it.
+type Position struct {
+	File string
+	N    int64
+}
+
+func (p Position) String() string { return fmt.Sprintf("%s:%d", p.File, p.N) }
+
+// Reject reason codes shared by connectors.
+const (
+	ReasonParse         = "parse_error"
+	ReasonMissingField  = "missing_field"
+	ReasonBadValue      = "bad_value"
+	ReasonFieldCount    = "field_count"
+	ReasonRecordTooLong = "record_too_long"
+)
+
+// batchRows is the number of rows buffered per entity before they are written
+// as one Parquet row group.
+const batchRows = 64 * 1024
+
+// Writer lands the records of one source for one run. It is not safe for
+// concurrent use.
+type Writer struct {
+	run      *Run
+	source   string
+	kind     string
+	entities map[string]*EntityWriter
+	order    []string
+	rejects  *ParquetFile
+	rbuild   *array.RecordBuilder
+	rrows    int
+	inputs   []Input
+}
+
+// Input records an input file that the source read, for the manifest.
+func (w *Writer) Input(file string, size int64, sha string) {
+	w.inputs = append(w.inputs, Input{File: file, Bytes: size, SHA256: sha})
+}
+
+// Source returns the source name.
+func (w *Writer) Source() string { return w.source }
+
+// Entity returns the writer for one entity, creating it on first use. Asking
+// again for the same entity with a different schema is an error.
+func (w *Writer) Entity(s Schema) (*EntityWriter, error) {
+	if e, ok := w.entities[s.Entity]; ok {
+		if len(e.schema.Fields) != len(s.Fields) {
+			return nil, fmt.Errorf("source %s: entity %s declared twice with different schemas", w.source, s.Entity)
+		}
+		return e, nil
+	}
+	if err := s.validate(); err != nil {
+		return nil, fmt.Errorf("source %s: %w", w.source, err)
+	}
+	as := s.arrowSchema()
+	e := &EntityWriter{
+		w:       w,
+		schema:  s,
+		aschema: as,
+		build:   array.NewRecordBuilder(w.run.mem, as),
+		stats:   EntityManifest{Entity: s.Entity, RejectsByReason: map[string]int64{}},
+	}
+	w.entities[s.Entity] = e
+	w.order = append(w.order, s.Entity)
+	return e, nil
+}
+
+// EntityWriter lands the rows of one entity.
+type EntityWriter struct {
+	w       *Writer
+	schema  Schema
+	aschema *arrow.Schema
+	build   *array.RecordBuilder
+	rows    int
+	file    *ParquetFile
+	stats   EntityManifest
+}
+
+// Append lands one record. raw is the record as read (its hash becomes the
+// _record_hash lineage column); vals follow the schema's fields in order.
+// An error means the caller passed values that do not fit the schema, which
+// is a bug, or that the Parquet file could not be written.
+func (e *EntityWriter) Append(pos Position, raw []byte, vals []any) error {
+	if len(vals) != len(e.schema.Fields) {
+		return fmt.Errorf("landing %s.%s at %s: %d values for %d fields", e.w.source, e.schema.Entity, pos, len(vals), len(e.schema.Fields))
+	}
+	for i, f := range e.schema.Fields {
+		if err := appendValue(e.build.Field(i), f.Type, vals[i]); err != nil {
+			return fmt.Errorf("landing %s.%s at %s field %s: %w", e.w.source, e.schema.Entity, pos, f.Name, err)
+		}
+	}
+	n := len(e.schema.Fields)
+	r := e.w.run
+	e.build.Field(n).(*array.StringBuilder).Append(e.w.source)
+	e.build.Field(n + 1).(*array.StringBuilder).Append(e.schema.Entity)
+	e.build.Field(n + 2).(*array.StringBuilder).Append(r.ID)
+	e.build.Field(n + 3).(*array.TimestampBuilder).Append(arrow.Timestamp(r.StartedAt.UnixMicro()))
+	e.build.Field(n + 4).(*array.StringBuilder).Append(pos.File)
+	e.build.Field(n + 5).(*array.Int64Builder).Append(pos.N)
+	e.build.Field(n + 6).(*array.StringBuilder).Append(RecordHash(raw))
+	e.rows++
+	e.stats.Read++
+	e.stats.Landed++
+	if e.rows >= batchRows {
+		return e.flush()
+	}
+	return nil
+}
+
+// Reject records that the record at pos could not be landed, with a reason
+// code (one of the Reason constants or a connector's own) and a readable
+// message. The message must not contain patient identifiers.
+func (e *EntityWriter) Reject(pos Position, raw []byte, reason, msg string) error {
+	e.stats.Read++
+	e.stats.Rejected++
+	e.stats.RejectsByReason[reason]++
+	return e.w.reject(e.schema.Entity, pos, raw, reason, msg)
+}
+
+// RecordHash is the lineage hash of a raw record: hex SHA-256, first 128 bits.
+func RecordHash(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:16])
+}
+
+func appendValue(b array.Builder, t Type, v any) error {
+	if v == nil {
+		b.AppendNull()
+		return nil
+	}
+	switch t {
+	case String:
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("want string, got %T", v)
+		}
+		b.(*array.StringBuilder).Append(s)
+	case Int64:
+		n, ok := v.(int64)
+		if !ok {
+			return fmt.Errorf("want int64, got %T", v)
+		}
+		b.(*array.Int64Builder).Append(n)
+	case Float64:
+		f, ok := v.(float64)
+		if !ok {
+			return fmt.Errorf("want float64, got %T", v)
+		}
+		b.(*array.Float64Builder).Append(f)
+	case Date:
+		d, ok := v.(time.Time)
+		if !ok {
+			return fmt.Errorf("want time.Time, got %T", v)
+		}
+		b.(*array.Date32Builder).Append(dateOnly(d))
+	case Timestamp:
+		d, ok := v.(time.Time)
+		if !ok {
+			return fmt.Errorf("want time.Time, got %T", v)
+		}
+		b.(*array.TimestampBuilder).Append(arrow.Timestamp(d.UnixMicro()))
+	case StringList:
+		l, ok := v.([]string)
+		if !ok {
+			return fmt.Errorf("want []string, got %T", v)
+		}
+		lb := b.(*array.ListBuilder)
+		lb.Append(true)
+		vb := lb.ValueBuilder().(*array.StringBuilder)
+		for _, s := range l {
+			vb.Append(s)
+		}
+	default:
+		return fmt.Errorf("unknown type %v", t)
+	}
+	return nil
+}
+
+func (e *EntityWriter) flush() error {
+	// An entity with no rows still gets its (empty) file at close, so that
+	// loads see its schema.
+	if e.rows == 0 && e.file != nil {
+		return nil
+	}
+	rec := e.build.NewRecordBatch()
+	defer rec.Release()
+	e.rows = 0
+	if e.file == nil {
+		dir := filepath.Join("landing", "source="+e.w.source, "entity="+e.schema.Entity, "run="+e.w.run.ID)
+		f, err := e.w.run.createParquet(dir, e.aschema)
+		if err != nil {
+			return err
+		}
+		e.file = f
+	}
+	return e.file.Write(rec)
+}
+
+var rejectSchema = arrow.NewSchema([]arrow.Field{
+	{Name: ColSource, Type: arrow.BinaryTypes.String},
+	{Name: ColEntity, Type: arrow.BinaryTypes.String},
+	{Name: ColRunID, Type: arrow.BinaryTypes.String},
+	{Name: ColExtractedAt, Type: Timestamp.arrow()},
+	{Name: ColSourceFile, Type: arrow.BinaryTypes.String},
+	{Name: ColPosition, Type: arrow.PrimitiveTypes.Int64},
+	{Name: "reason", Type: arrow.BinaryTypes.String},
+	{Name: "message", Type: arrow.BinaryTypes.String},
+	{Name: "raw", Type: arrow.BinaryTypes.Binary},
+}, nil)
+
+// maxRawReject caps the raw bytes kept for one rejected record.
+const maxRawReject = 64 * 1024
+
+func (w *Writer) reject(entity string, pos Position, raw []byte, reason, msg string) error {
+	if w.rbuild == nil {
+		w.rbuild = array.NewRecordBuilder(w.run.mem, rejectSchema)
+	}
+	b := w.rbuild
+	b.Field(0).(*array.StringBuilder).Append(w.source)
+	b.Field(1).(*array.StringBuilder).Append(entity)
+	b.Field(2).(*array.StringBuilder).Append(w.run.ID)
+	b.Field(3).(*array.TimestampBuilder).Append(arrow.Timestamp(w.run.StartedAt.UnixMicro()))
+	b.Field(4).(*array.StringBuilder).Append(pos.File)
+	b.Field(5).(*array.Int64Builder).Append(pos.N)
+	b.Field(6).(*array.StringBuilder).Append(reason)
+	b.Field(7).(*array.StringBuilder).Append(msg)
+	if len(raw) > maxRawReject {
+		raw = raw[:maxRawReject]
+	}
+	b.Field(8).(*array.BinaryBuilder).Append(raw)
+	w.rrows++
+	if w.rrows >= batchRows {
+		return w.flushRejects()
+	}
+	return nil
+}
+
+func (w *Writer) flushRejects() error {
+	if w.rrows == 0 {
+		return nil
+	}
+	rec := w.rbuild.NewRecordBatch()
+	defer rec.Release()
+	w.rrows = 0
+	if w.rejects == nil {
+		dir := filepath.Join("rejects", "source="+w.source, "run="+w.run.ID)
+		f, err := w.run.createParquet(dir, rejectSchema)
+		if err != nil {
+			return err
+		}
+		w.rejects = f
+	}
+	return w.rejects.Write(rec)
+}
+
+// close flushes and closes every file and returns the source's manifest entry.
+func (w *Writer) close() (SourceManifest, error) {
+	sm := SourceManifest{Name: w.source, Kind: w.kind, Inputs: w.inputs}
+	var errs []error
+	for _, name := range w.order {
+		e := w.entities[name]
+		if err := e.flush(); err != nil {
+			errs = append(errs, err)
+		}
+		e.build.Release()
+		if e.file != nil {
+			rel, err := e.file.Close()
+			if err != nil {
+				errs = append(errs, err)
+			}
+			e.stats.Files = append(e.stats.Files, rel)
+		}
+		sm.Entities = append(sm.Entities, e.stats)
+	}
+	if err := w.flushRejects(); err != nil {
+		errs = append(errs, err)
+	}
+	if w.rbuild != nil {
+		w.rbuild.Release()
+	}
+	if w.rejects != nil {
+		rel, err := w.rejects.Close()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		sm.RejectFiles = append(sm.RejectFiles, rel)
+	}
+	return sm, errors.Join(errs...)
+}
+
+// discard closes files without publishing them, after a failed extract.
+func (w *Writer) discard() {
+	for _, name := range w.order {
+		e := w.entities[name]
+		e.build.Release()
+		if e.file != nil {
+			e.file.Abort()
+		}
+	}
+	if w.rbuild != nil {
+		w.rbuild.Release()
+	}
+	if w.rejects != nil {
+		w.rejects.Abort()
+	}
+}
+
+// ParquetFile is one Parquet file being written as path.partial, zstd
+// compressed, one row group per Write.
+type ParquetFile struct {
+	lake string
+	rel  string // final path relative to the lake
+	f    *os.File
+	fw   *pqarrow.FileWriter
+}
+
+func (r *Run) createParquet(dir string, schema *arrow.Schema) (*ParquetFile, error) {
+	return CreateParquet(r.Lake, filepath.Join(dir, "part-00000.parquet"), schema, r.mem)
+}
+
+// CreateParquet starts the Parquet file lake/rel, written as rel.partial until
+// Close renames it into place.
+func CreateParquet(lake, rel string, schema *arrow.Schema, mem memory.Allocator) (*ParquetFile, error) {
+	full := filepath.Join(lake, filepath.Dir(rel))
+	if err := os.MkdirAll(full, 0o700); err != nil {
+		return nil, fmt.Errorf("creating landing directory: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(lake, rel)+".partial", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("creating parquet file: %w", err)
+	}
+	props := parquet.NewWriterProperties(
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithAllocator(mem),
+		parquet.WithCreatedBy("sharedcare"),
+	)
+	fw, err := pqarrow.NewFileWriter(schema, syncingFile{f}, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("starting parquet file %s: %w", rel, err)
+	}
+	return &ParquetFile{lake: lake, rel: rel, f: f, fw: fw}, nil
+}
+
+func (p *ParquetFile) Write(rec arrow.RecordBatch) error {
+	if err := p.fw.Write(rec); err != nil {
+		return fmt.Errorf("writing %s: %w", p.rel, err)
+	}
+	return nil
+}
+
+// Close finishes the file (footer), syncs it and renames it into place.
+func (p *ParquetFile) Close() (string, error) {
+	// FileWriter.Close also closes the underlying *os.File.
+	if err := p.fw.Close(); err != nil {
+		os.Remove(p.f.Name())
+		return "", fmt.Errorf("closing %s: %w", p.rel, err)
+	}
+	final := filepath.Join(p.lake, p.rel)
+	if err := os.Rename(final+".partial", final); err != nil {
+		return "", fmt.Errorf("publishing %s: %w", p.rel, err)
+	}
+	return filepath.ToSlash(p.rel), nil
+}
+
+func (p *ParquetFile) Abort() {
+	p.fw.Close()
+	os.Remove(p.f.Name())
+}
+
+// syncingFile flushes the file to disk when the Parquet writer closes it, so
+// a renamed file is complete even after a power cut.
+type syncingFile struct{ *os.File }
+
+func (s syncingFile) Close() error {
+	if err := s.File.Sync(); err != nil {
+		s.File.Close()
+		return err
+	}
+	return s.File.Close()
+}
