@@ -1,0 +1,251 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the duckdb driver
+
+	"github.com/sharedcare/sharedcare/extract"
+	sqlfiles "github.com/sharedcare/sharedcare/sql"
+	"github.com/sharedcare/sharedcare/transform/personindex"
+)
+
+// Layers are the sql/ directories run by Build, in order.
+var Layers = []string{"meta", "staging", "intermediate", "core", "marts"}
+
+// workSchemas are dropped before publishing: they point into the lake.
+var workSchemas = []string{"landing", "staging", "intermediate"}
+
+// RequiredEntities are the landed entities (system, entity) the SQL reads.
+var RequiredEntities = [][2]string{
+	{"gp", "patients"},
+	{"portal", "access_events"},
+	{"portal", "users"},
+	{"reference", "organisations"},
+}
+
+// Options say what to build and where.
+type Options struct {
+	Lake      string
+	Manifest  *extract.Manifest
+	IndexRun  string            // person index run id in the lake
+	Systems   map[string]string // source name → system
+	Warehouse string            // path of the published warehouse file
+	TimeZone  string            // region time zone for calendar months
+	// MemoryLimit is DuckDB's memory_limit, e.g. "4GB"; empty leaves DuckDB's default.
+	MemoryLimit string
+	Logger      *slog.Logger
+}
+
+// Build builds a new warehouse and publishes it over opt.Warehouse.
+func Build(ctx context.Context, opt Options) error {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Dir(opt.Warehouse), 0o700); err != nil {
+		return fmt.Errorf("creating warehouse directory: %w", err)
+	}
+	building := opt.Warehouse + ".building"
+	for _, p := range []string{building, building + ".wal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing stale build: %w", err)
+		}
+	}
+	if err := build(ctx, building, opt, log); err != nil {
+		os.Remove(building)
+		os.Remove(building + ".wal")
+		return err
+	}
+	if err := os.Chmod(building, 0o600); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		os.Remove(building)
+		return err
+	}
+	if err := os.Rename(building, opt.Warehouse); err != nil {
+		return fmt.Errorf("publishing warehouse: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(opt.Warehouse)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	log.Info("warehouse published", "path", opt.Warehouse)
+	return nil
+}
+
+func build(ctx context.Context, file string, opt Options, log *slog.Logger) (err error) {
+	// The file is made owner-only before publishing; main also sets umask 077.
+	db, err := sql.Open("duckdb", file)
+	if err != nil {
+		return fmt.Errorf("opening new warehouse: %w", err)
+	}
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing warehouse: %w", cerr)
+		}
+	}()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	exec := func(what, q string, args ...any) error {
+		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	tz, err := QuoteLiteral(opt.TimeZone)
+	if err != nil {
+		return err
+	}
+	if err := exec("setting region time zone", "SET VARIABLE region_timezone = "+tz); err != nil {
+		return err
+	}
+	if opt.MemoryLimit != "" {
+		ml, err := QuoteLiteral(opt.MemoryLimit)
+		if err != nil {
+			return err
+		}
+		if err := exec("setting memory limit", "SET memory_limit = "+ml); err != nil {
+			return err
+		}
+	}
+	for _, s := range append(append([]string{}, workSchemas...), "core", "marts", "meta") {
+		if err := exec("creating schema "+s, "CREATE SCHEMA "+s); err != nil {
+			return err
+		}
+	}
+	if err := landingViews(ctx, conn, opt); err != nil {
+		return err
+	}
+	for _, layer := range Layers {
+		names, err := fs.Glob(sqlfiles.FS, layer+"/*.sql")
+		if err != nil {
+			return err
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			text, err := fs.ReadFile(sqlfiles.FS, name)
+			if err != nil {
+				return err
+			}
+			if err := exec("running sql/"+name, string(text)); err != nil {
+				return err
+			}
+			log.Debug("sql done", "file", name)
+		}
+	}
+	if err := recordRun(ctx, conn, opt); err != nil {
+		return err
+	}
+	for _, s := range workSchemas {
+		if err := exec("dropping working schema "+s, "DROP SCHEMA "+s+" CASCADE"); err != nil {
+			return err
+		}
+	}
+	return exec("checkpointing", "CHECKPOINT")
+}
+
+// landingViews creates landing.<system>__<entity> over the run's files of
+// every source of that system, and landing.person_link over the index.
+func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
+	files := map[string][]string{}
+	var keys []string
+	for _, s := range opt.Manifest.Sources {
+		sys, ok := opt.Systems[s.Name]
+		if !ok {
+			return fmt.Errorf("run %s has source %s, which the configuration does not name", opt.Manifest.RunID, s.Name)
+		}
+		for _, e := range s.Entities {
+			k := sys + "__" + e.Entity
+			if _, ok := files[k]; !ok {
+				keys = append(keys, k)
+			}
+			files[k] = append(files[k], e.Files...)
+		}
+	}
+	for _, re := range RequiredEntities {
+		if len(files[re[0]+"__"+re[1]]) == 0 {
+			return fmt.Errorf("run %s landed no %s entity from a %s source; the warehouse needs it", opt.Manifest.RunID, re[1], re[0])
+		}
+	}
+	sort.Strings(keys)
+	view := func(name string, paths []string) error {
+		lits := make([]string, len(paths))
+		for i, p := range paths {
+			l, err := QuoteLiteral(filepath.Join(opt.Lake, filepath.FromSlash(p)))
+			if err != nil {
+				return err
+			}
+			lits[i] = l
+		}
+		ident, err := QuoteIdent(name)
+		if err != nil {
+			return err
+		}
+		q := fmt.Sprintf("CREATE VIEW landing.%s AS SELECT * FROM read_parquet([%s], union_by_name = true)", ident, strings.Join(lits, ", "))
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("creating landing view %s: %w", name, err)
+		}
+		return nil
+	}
+	for _, k := range keys {
+		if len(files[k]) == 0 {
+			continue
+		}
+		if err := view(k, files[k]); err != nil {
+			return err
+		}
+	}
+	return view("person_link", []string{path.Clean(filepath.ToSlash(personindex.LinkFile(opt.IndexRun)))})
+}
+
+func recordRun(ctx context.Context, conn *sql.Conn, opt Options) error {
+	m := opt.Manifest
+	var read, landed, rejected int64
+	for _, s := range m.Sources {
+		var bytes int64
+		for _, in := range s.Inputs {
+			bytes += in.Bytes
+		}
+		for _, e := range s.Entities {
+			read += e.Read
+			landed += e.Landed
+			rejected += e.Rejected
+			if _, err := conn.ExecContext(ctx, "INSERT INTO meta.source_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				m.RunID, s.Name, opt.Systems[s.Name], e.Entity, e.Read, e.Landed, e.Rejected, len(s.Inputs), bytes); err != nil {
+				return fmt.Errorf("recording source counts: %w", err)
+			}
+			reasons := make([]string, 0, len(e.RejectsByReason))
+			for r := range e.RejectsByReason {
+				reasons = append(reasons, r)
+			}
+			sort.Strings(reasons)
+			for _, r := range reasons {
+				if _, err := conn.ExecContext(ctx, "INSERT INTO meta.reject_counts VALUES (?, ?, ?, ?, ?)",
+					m.RunID, s.Name, e.Entity, r, e.RejectsByReason[r]); err != nil {
+					return fmt.Errorf("recording reject counts: %w", err)
+				}
+			}
+		}
+	}
+	_, err := conn.ExecContext(ctx, "INSERT INTO meta.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		m.RunID, m.StartedAt, m.FinishedAt, opt.IndexRun, len(m.Sources), read, landed, rejected)
+	if err != nil {
+		return fmt.Errorf("recording run: %w", err)
+	}
+	return nil
+}
