@@ -1,0 +1,94 @@
+// Command sharedcare is the batch pipeline behind a shared care record: it
+// extracts every source system into a Parquet lake, builds the person index,
+// loads the DuckDB warehouse and writes the monthly programme board report.
+//
+// Run `sharedcare --help` for the commands, or `make demo` to see the whole
+// path on a synthetic region.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Europe/London works on hosts without a zoneinfo database
+
+	"github.com/alecthomas/kong"
+)
+
+// Exit codes, for schedulers.
+const (
+	ExitOK        = 0
+	ExitFailure   = 1 // the command ran and failed; see the log
+	ExitUsage     = 2 // bad flags or configuration; nothing was run
+	ExitCancelled = 4 // stopped by SIGINT or SIGTERM; published outputs untouched
+)
+
+// CLI is the command line.
+type CLI struct {
+	LogFormat string `help:"Log format: text or json (for log collectors)." enum:"text,json" default:"text"`
+	Verbose   bool   `help:"Log debug detail." short:"v"`
+
+	Synth  SynthCmd  `cmd:"" help:"Generate a synthetic region: every source system in its native format, a ground truth kept apart, and a config file."`
+	Run    RunCmd    `cmd:"" help:"Run the nightly pipeline: extract every source into the lake, build the person index, build and publish the warehouse."`
+	Report ReportCmd `cmd:"" help:"Write the monthly programme board report (HTML and CSV) from the published warehouse."`
+	Demo   DemoCmd   `cmd:"" help:"Generate a synthetic region, run the pipeline, write the report for the last complete month, and say where everything is."`
+	SQL    SQLCmd    `cmd:"" name:"sql" help:"Run a read-only SQL query against the warehouse and print the result."`
+}
+
+// usageError marks errors in what the user asked for (exit code 2).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func main() {
+	syscall.Umask(0o077) // lake, warehouse and reports hold identifiable data: owner-only
+	var cli CLI
+	kctx := kong.Parse(&cli,
+		kong.Name("sharedcare"),
+		kong.Description("Batch ETL and analytics for a shared care record: source systems → Parquet lake → person index → DuckDB warehouse → monthly programme board report."),
+		kong.UsageOnError(),
+		kong.Exit(func(code int) {
+			if code != 0 {
+				code = ExitUsage
+			}
+			os.Exit(code)
+		}),
+	)
+	log := newLogger(cli.LogFormat, cli.Verbose)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := kctx.Run(ctx, log)
+	os.Exit(exitCode(ctx, log, err))
+}
+
+func exitCode(ctx context.Context, log *slog.Logger, err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		log.Error("cancelled; published outputs are untouched")
+		return ExitCancelled
+	case errors.As(err, new(usageError)):
+		fmt.Fprintln(os.Stderr, "sharedcare:", err)
+		return ExitUsage
+	default:
+		log.Error("failed", "error", err.Error())
+		return ExitFailure
+	}
+}
+
+func newLogger(format string, verbose bool) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if verbose {
+		opts.Level = slog.LevelDebug
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
+	"github.com/sharedcare/sharedcare/extract"
+	"github.com/sharedcare/sharedcare/extract/audit"
+	"github.com/sharedcare/sharedcare/extract/csv"
+	"github.com/sharedcare/sharedcare/load"
+	"github.com/sharedcare/sharedcare/transform/personindex"
+)
+
+// RunCmd runs the nightly pipeline.
+type RunCmd struct {
+	Config string `help:"Region configuration file." type:"existingfile" required:"" short:"c"`
+}
+
+// Run implements `sharedcare run`.
+func (c *RunCmd) Run(ctx context.Context, log *slog.Logger) error {
+	cfg, err := config.Load(c.Config)
+	if err != nil {
+		return usageError{err}
+	}
+	_, err = runPipeline(ctx, cfg, log, time.Now)
+	return err
+}
+
+// runSummary says what a pipeline run did.
+type runSummary struct {
+	Manifest  *extract.Manifest
+	Index     personindex.Stats
+	Warehouse string
+}
+
+// sourceFor wires one configured source to its connector.
+func sourceFor(cfg *config.Config, s config.Source) (extract.Source, error) {
+	root := cfg.Path(s.Path)
+	switch s.Kind {
+	case config.KindAuditJSONL:
+		return audit.New(root, s.Files)
+	case config.KindCSV:
+		var ents []csv.Entity
+		for _, e := range s.Entities {
+			ce := csv.Entity{Entity: e.Entity, Files: e.Files}
+			if e.Delimiter != "" {
+				ce.Delimiter = []rune(e.Delimiter)[0]
+			}
+			for _, col := range e.Columns {
+				t, err := extract.ParseType(col.Type)
+				if err != nil {
+					return nil, err
+				}
+				ce.Columns = append(ce.Columns, csv.Column{Name: col.Name, From: col.From, Type: t, Format: col.Format, Required: col.Required})
+			}
+			ents = append(ents, ce)
+		}
+		return csv.New(root, ents, cfg.Location)
+	}
+	return nil, fmt.Errorf("source %s: unknown kind %q", s.Name, s.Kind)
+}
+
+func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time) (*runSummary, error) {
+	lake := cfg.Path(cfg.Lake)
+	srcs := make([]extract.Source, len(cfg.Sources))
+	systems := map[string]string{}
+	for i, s := range cfg.Sources {
+		src, err := sourceFor(cfg, s)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("%s: %w", cfg.File, err)}
+		}
+		srcs[i] = src
+		systems[s.Name] = s.System
+	}
+
+	// Extract.
+	start := now()
+	run, err := extract.NewRun(lake, start, nil)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("run started", "run", run.ID, "sources", len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		t0 := time.Now()
+		sm, err := run.Land(ctx, s.Name, s.Kind, srcs[i])
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range sm.Entities {
+			log.Info("extracted", "source", s.Name, "entity", e.Entity, "read", e.Read, "landed", e.Landed, "rejected", e.Rejected, "seconds", roundSec(time.Since(t0)))
+		}
+	}
+	m, err := run.Commit(now())
+	if err != nil {
+		return nil, err
+	}
+
+	// Transform: the person index from every GP patients entity.
+	t0 := time.Now()
+	prev, err := personindex.ReadPrevious(ctx, lake, nil)
+	if err != nil {
+		return nil, err
+	}
+	var recs []personindex.Record
+	for _, s := range m.Sources {
+		if systems[s.Name] != "gp" {
+			continue
+		}
+		e := m.Entity(s.Name, "patients")
+		if e == nil {
+			continue
+		}
+		r, err := personindex.ReadGPPatients(ctx, lake, s.Name, e.Files, nil)
+		if err != nil {
+			return nil, fmt.Errorf("reading landed GP patients of %s: %w", s.Name, err)
+		}
+		recs = append(recs, r...)
+	}
+	if len(recs) == 0 {
+		return nil, errors.New("no GP patient records landed: the person index needs at least one")
+	}
+	links, st := personindex.Build(recs, prev)
+	if err := personindex.Write(lake, m.RunID, links, nil); err != nil {
+		return nil, fmt.Errorf("writing person index: %w", err)
+	}
+	log.Info("person index built", "records", st.Records, "persons", st.Persons, "new_persons", st.NewPersons,
+		"valid_nhs", st.ValidNHS, "missing_nhs", st.MissingNHS, "invalid_nhs", st.InvalidNHS, "seconds", roundSec(time.Since(t0)))
+
+	// Load.
+	t0 = time.Now()
+	wh := cfg.Path(cfg.Warehouse)
+	err = load.Build(ctx, load.Options{
+		Lake: lake, Manifest: m, IndexRun: m.RunID, Systems: systems,
+		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: "4GB", Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("run finished", "run", m.RunID, "warehouse", wh, "load_seconds", roundSec(time.Since(t0)))
+	return &runSummary{Manifest: m, Index: st, Warehouse: wh}, nil
+}
+
+func roundSec(d time.Duration) float64 {
+	return float64(d.Round(10*time.Millisecond)) / float64(time.Second)
+}
