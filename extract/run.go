@@ -48,6 +48,9 @@ type EntityManifest struct {
 	Landed          int64            `json:"landed"`
 	Rejected        int64            `json:"rejected"`
 	RejectsByReason map[string]int64 `json:"rejects_by_reason"`
+	// Watermark is the high-water mark an incremental source reached for this
+	// entity (e.g. the greatest updated_at seen), carried to the next run.
+	Watermark string `json:"watermark,omitempty"`
 }
 
 // Entity returns the named source's entity entry, or nil.
@@ -72,6 +75,7 @@ type Run struct {
 	StartedAt time.Time
 	mem       memory.Allocator
 	manifest  Manifest
+	prev      *Manifest // last complete run, nil on a first or full run
 }
 
 // NewRun starts a run in lake at time now. Run ids sort in time order. mem
@@ -85,7 +89,17 @@ func NewRun(lake string, now time.Time, mem memory.Allocator) (*Run, error) {
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	id := now.Format("20060102T150405.000000Z")
-	return &Run{ID: id, Lake: lake, StartedAt: now, mem: mem, manifest: Manifest{RunID: id, StartedAt: now}}, nil
+	prev, err := LatestRun(lake)
+	if errors.Is(err, ErrNoRun) {
+		prev, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil && prev.RunID >= id {
+		return nil, fmt.Errorf("run %s would not sort after the last run %s: check the clock", id, prev.RunID)
+	}
+	return &Run{ID: id, Lake: lake, StartedAt: now, mem: mem, prev: prev, manifest: Manifest{RunID: id, StartedAt: now}}, nil
 }
 
 // Land runs one source into the lake. A source error discards the files the
@@ -185,4 +199,33 @@ func ReadManifest(lake, id string) (*Manifest, error) {
 		return nil, fmt.Errorf("parsing %s: %w", path, err)
 	}
 	return &m, nil
+}
+
+// Full makes the run ignore what earlier runs recorded (watermarks), so
+// every source is extracted in full.
+func (r *Run) Full() { r.prev = nil }
+
+// PreviousWatermark returns the watermark this source recorded for entity in
+// the last complete run, and false when there is none (first or full run).
+func (w *Writer) PreviousWatermark(entity string) (string, bool) {
+	if w.run.prev == nil {
+		return "", false
+	}
+	e := w.run.prev.Entity(w.source, entity)
+	if e == nil || e.Watermark == "" {
+		return "", false
+	}
+	return e.Watermark, true
+}
+
+// SetWatermark records entity's new watermark. It takes effect only if the
+// run commits, so a failed extract never advances it. The entity must have
+// been opened with Entity.
+func (w *Writer) SetWatermark(entity, value string) error {
+	e, ok := w.entities[entity]
+	if !ok {
+		return fmt.Errorf("source %s: watermark for unknown entity %s", w.source, entity)
+	}
+	e.stats.Watermark = value
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sharedcare/sharedcare/extract"
 	"github.com/sharedcare/sharedcare/extract/audit"
+	"github.com/sharedcare/sharedcare/extract/extracttest"
 )
 
 func TestExtract(t *testing.T) {
@@ -67,4 +68,14 @@ func TestMissingFileIsSystemic(t *testing.T) {
 	if _, err := run.Land(context.Background(), "portal", "audit_jsonl", src); err == nil {
 		t.Fatal("want error when no file matches")
 	}
+}
+
+func TestConformance(t *testing.T) {
+	extracttest.Run(t, func(t *testing.T) extract.Source {
+		src, err := audit.New("testdata", []string{"audit/*.jsonl"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src
+	})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sharedcare/sharedcare/extract"
 	"github.com/sharedcare/sharedcare/extract/csv"
+	"github.com/sharedcare/sharedcare/extract/extracttest"
 )
 
 func mapping() []csv.Entity {
@@ -152,4 +153,14 @@ func readTable(t *testing.T, path string) arrow.Table {
 		t.Fatal(err)
 	}
 	return tbl
+}
+
+func TestConformance(t *testing.T) {
+	extracttest.Run(t, func(t *testing.T) extract.Source {
+		src, err := csv.New("testdata", mapping(), time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src
+	})
 }
