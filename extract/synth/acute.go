@@ -64,8 +64,6 @@ type acuteState struct {
 	msgID  int
 }
 
-func (g *gen) acOpen() {}
-
 // mrn returns the hospital number for person i; dup selects the duplicate
 // registration's number.
 func (g *gen) mrn(i int, dup bool) string {

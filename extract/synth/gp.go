@@ -172,17 +172,18 @@ func (g *gen) gpRecord(p *person, v *view, prac, regDay, updDay int, clinicalDat
 	}
 	dobDay := p.dob.day()
 	age := p.age(g.endDay)
-	nProb := 0
-	for k := 0; k < 1+age/12; k++ {
-		if r.chance(0.18) {
-			nProb++
-		}
-	}
-	for k := 0; k < nProb; k++ {
-		pr := gpProblems[r.IntN(len(gpProblems))]
-		if age < pr.minAge || r.IntN(30) >= pr.weight {
+	// Older people have more long-term conditions: one draw per decade of age.
+	var had uint32
+	for k := 0; k < 1+age/10; k++ {
+		if !r.chance(0.3) {
 			continue
 		}
+		pi := pickProblem(r)
+		pr := gpProblems[pi]
+		if age < pr.minAge || had&(1<<pi) != 0 {
+			continue
+		}
+		had |= 1 << pi
 		onset := r.between(dobDay+pr.minAge*365, g.endDay)
 		s.problemID++
 		status := "active"
@@ -226,4 +227,23 @@ func pickAllergy(r *rng) clinical {
 		x -= a.w
 	}
 	return gpAllergies[0].clinical
+}
+
+var gpProblemTotal = func() int {
+	t := 0
+	for _, p := range gpProblems {
+		t += p.weight
+	}
+	return t
+}()
+
+func pickProblem(r *rng) int {
+	x := r.IntN(gpProblemTotal)
+	for i, p := range gpProblems {
+		if x < p.weight {
+			return i
+		}
+		x -= p.weight
+	}
+	return 0
 }

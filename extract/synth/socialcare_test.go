@@ -7,10 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
-	"strconv"
-	"syscall"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )

@@ -321,7 +321,6 @@ func (g *gen) run() (err error) {
 	if err = g.spOpen(); err != nil {
 		return err
 	}
-	g.acOpen()
 	var p person
 	n := g.pop.n
 	for i := 0; i < n; i++ {

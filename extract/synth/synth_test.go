@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -479,5 +480,111 @@ func TestSocialPrescribing(t *testing.T) {
 	}
 	if share := float64(improved) / float64(both); share < 0.8 || share > 0.97 {
 		t.Errorf("%.2f of people improved, want about 0.9", share)
+	}
+}
+
+// BenchmarkGenerate writes a region of 100,000 persons (SYNTH_BENCH_PERSONS
+// overrides the size, e.g. 1000000 to time a full-size region).
+func BenchmarkGenerate(b *testing.B) {
+	n := 100_000
+	if s := os.Getenv("SYNTH_BENCH_PERSONS"); s != "" {
+		if _, err := fmt.Sscan(s, &n); err != nil {
+			b.Fatalf("SYNTH_BENCH_PERSONS: %v", err)
+		}
+	}
+	for b.Loop() {
+		cfg := testConfig(b, n, 1)
+		if _, err := Generate(context.Background(), cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestTwins(t *testing.T) {
+	pop := newPopulation(3, 20000, []Date{{2024, 1, 1}, {2024, 12, 1}}, 10, "BS", "Bristol")
+	var a, b person
+	twins := 0
+	for j := 0; j < 10000; j++ {
+		if !pop.isTwin(j) {
+			continue
+		}
+		twins++
+		pop.person(2*j, &a)
+		pop.person(2*j+1, &b)
+		if a.family != b.family || a.dob != b.dob || a.addr != b.addr {
+			t.Fatalf("twins %d differ in surname, birth date or address", j)
+		}
+		if a.given == b.given || a.nhs == b.nhs {
+			t.Fatalf("twins %d share a given name or NHS number", j)
+		}
+	}
+	if twins < 60 || twins > 200 {
+		t.Errorf("%d twin pairs in 10,000 pairs, want about 120", twins)
+	}
+}
+
+func TestPersonOrderIndependent(t *testing.T) {
+	months := []Date{{2024, 1, 1}, {2024, 12, 1}}
+	p1 := newPopulation(9, 1000, months, 5, "BS", "Bristol")
+	p2 := newPopulation(9, 1000, months, 5, "BS", "Bristol")
+	var a, b person
+	for i := 999; i >= 0; i-- {
+		p1.person(i, &a)
+		p2.person((i*7)%1000, &b) // a different order
+		p2.person(i, &b)
+		if a != b {
+			t.Fatalf("person %d depends on call order", i)
+		}
+	}
+}
+
+func TestGenerateCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cfg := testConfig(t, 10000, 1)
+	if _, err := Generate(ctx, cfg); err == nil {
+		t.Fatal("Generate succeeded with a cancelled context")
+	}
+	var partial []string
+	filepath.WalkDir(cfg.Out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".partial") {
+			partial = append(partial, p)
+		}
+		return nil
+	})
+	if len(partial) > 0 {
+		t.Errorf("partial files left behind: %v", partial)
+	}
+}
+
+func TestMistypeNHS(t *testing.T) {
+	g := newRNG()
+	g.seed(1, 99, 0)
+	for i := 0; i < 2000; i++ {
+		nhs := (&population{nhsA: 48271, nhsB: 12345}).NHSNumber(i)
+		bad, kind := mistypeNHS(g, nhs, i%2 == 0)
+		if bad == nhs || len(bad) != 10 {
+			t.Fatalf("mistype of %s gave %s", nhs, bad)
+		}
+		if nhsnumber.Valid(bad) != (kind == errNHSMistypeValid) {
+			t.Fatalf("mistype kind %s but Valid=%v", kind, nhsnumber.Valid(bad))
+		}
+		if i%2 == 0 && kind != errNHSMistypeValid {
+			t.Fatalf("asked for a valid mistype, got %s", kind)
+		}
+	}
+}
+
+func TestTinyRegions(t *testing.T) {
+	for _, n := range []int{1, 2, 5} {
+		cfg := testConfig(t, n, uint64(n))
+		cfg.Months = 13
+		sum, err := Generate(context.Background(), cfg)
+		if err != nil {
+			t.Fatalf("%d persons: %v", n, err)
+		}
+		if sum.Files["truth/persons.csv"] != n {
+			t.Errorf("%d persons: persons.csv has %d rows", n, sum.Files["truth/persons.csv"])
+		}
 	}
 }
