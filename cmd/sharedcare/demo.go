@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
@@ -61,8 +62,23 @@ sharedcare demo finished in %.0f s.
   Config:     %s
 
 Query the warehouse:
-  go run ./cmd/sharedcare sql --config %s "SELECT month, records_viewed, active_users FROM marts.usage_monthly_region ORDER BY month"
+  %s sql --config %s "SELECT month, records_viewed, active_users FROM marts.usage_monthly_region ORDER BY month"
 `, time.Since(t0).Seconds(), abs(c.Dir), c.Persons, c.Seed, abs(filepath.Join(c.Dir, "truth")),
-		abs(res.HTML), abs(sum.Warehouse), abs(cfgPath), abs(cfgPath))
+		abs(res.HTML), abs(sum.Warehouse), abs(cfgPath), selfCommand(), abs(cfgPath))
 	return nil
+}
+
+// selfCommand is how the user can run this binary again: its path when it
+// is a built binary, `go run ./cmd/sharedcare` when it was started by go run.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil || strings.Contains(exe, "go-build") {
+		return "go run ./cmd/sharedcare"
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, exe); err == nil && !strings.HasPrefix(rel, "..") {
+			return "./" + rel
+		}
+	}
+	return exe
 }

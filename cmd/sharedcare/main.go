@@ -62,7 +62,8 @@ func main() {
 	log := newLogger(cli.LogFormat, cli.Verbose)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := kctx.Run(ctx, log)
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	err := kctx.Run(log)
 	os.Exit(exitCode(ctx, log, err))
 }
 

@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
+	"github.com/sharedcare/sharedcare/load"
+)
+
+// readCSV reads a CSV file into header-keyed rows.
+func readCSV(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+type e2e struct {
+	dir  string
+	cfg  *config.Config
+	logs *bytes.Buffer
+	log  *slog.Logger
+}
+
+func newRegion(t *testing.T, persons int, seed uint64, end time.Time) *e2e {
+	t.Helper()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	dir := t.TempDir()
+	cfgPath, err := generateRegion(context.Background(), log, dir, "Test region", persons, seed, end, 13)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &e2e{dir: dir, cfg: cfg, logs: &logs, log: log}
+}
+
+func clock(t0 time.Time) func() time.Time {
+	return func() time.Time { t0 = t0.Add(time.Second); return t0 }
+}
+
+func openDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := openWarehouse(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestEndToEnd runs a small synthetic region through run and report and
+// checks the figures against the generator's ground truth.
+func TestEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	end := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
+	r := newRegion(t, 3000, 7, end)
+	sum, err := runPipeline(ctx, r.cfg, r.log, clock(time.Date(2026, 1, 2, 1, 30, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openDB(t, sum.Warehouse)
+
+	t.Run("usage marts equal truth", func(t *testing.T) {
+		truth := readCSV(t, filepath.Join(r.dir, "truth", "usage_monthly.csv"))
+		rows, err := db.Query(`SELECT strftime(month, '%Y-%m'), org_code, authorised_users, active_users, records_viewed, patients_viewed
+			FROM marts.usage_monthly ORDER BY month, org_code`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		got := map[string]string{}
+		for rows.Next() {
+			var month, org string
+			var a, act, rv, pv int64
+			if err := rows.Scan(&month, &org, &a, &act, &rv, &pv); err != nil {
+				t.Fatal(err)
+			}
+			got[month+" "+org] = fmt.Sprint(a, act, rv, pv)
+		}
+		if len(got) != len(truth) {
+			t.Errorf("marts has %d org-months, truth %d", len(got), len(truth))
+		}
+		var views int
+		for _, tr := range truth {
+			k := tr["month"] + " " + tr["org_code"]
+			want := strings.Join([]string{tr["authorised_users"], tr["active_users"], tr["records_viewed"], tr["patients_viewed"]}, " ")
+			if got[k] != want {
+				t.Errorf("%s: warehouse %q, truth %q (authorised active viewed patients)", k, got[k], want)
+			}
+			n, _ := strconv.Atoi(tr["records_viewed"])
+			views += n
+		}
+		if views < 1000 {
+			t.Errorf("truth has only %d views: the test would prove little", views)
+		}
+	})
+
+	t.Run("report uptake table equals truth", func(t *testing.T) {
+		res, err := writeReport(ctx, r.cfg, end, r.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		html, err := os.ReadFile(res.HTML)
+		if err != nil || !bytes.Contains(html, []byte("<svg")) {
+			t.Fatalf("report HTML without a chart (%v)", err)
+		}
+		truth := map[string]map[string]string{}
+		for _, tr := range readCSV(t, filepath.Join(r.dir, "truth", "usage_monthly.csv")) {
+			if tr["month"] == "2025-12" {
+				truth[tr["org_code"]] = tr
+			}
+		}
+		uptake := readCSV(t, res.Tables["uptake"])
+		if len(uptake) == 0 {
+			t.Fatal("uptake table is empty")
+		}
+		for _, row := range uptake {
+			tr, ok := truth[row["org_code"]]
+			if !ok {
+				t.Errorf("report lists %s, which the truth does not have", row["org_code"])
+				continue
+			}
+			for _, c := range []string{"authorised_users", "active_users", "records_viewed"} {
+				if row[c] != tr[c] {
+					t.Errorf("%s %s: report %s, truth %s", row["org_code"], c, row[c], tr[c])
+				}
+			}
+			if !strings.Contains(string(html), row["org_code"]) {
+				t.Errorf("HTML does not show %s", row["org_code"])
+			}
+		}
+		// The flags find the organisations the generator made poor or declining
+		// among those live long enough to judge.
+		flagged := map[string]string{}
+		for _, a := range readCSV(t, res.Tables["needs_attention"]) {
+			flagged[a["org_code"]] += a["flag"]
+		}
+		for _, p := range readCSV(t, filepath.Join(r.dir, "truth", "org_profiles.csv")) {
+			switch p["profile"] {
+			case "declining":
+				if !strings.Contains(flagged[p["org_code"]], "declining") {
+					t.Errorf("declining organisation %s not flagged (flags %v)", p["org_code"], flagged)
+				}
+			case "steady":
+				if flagged[p["org_code"]] != "" {
+					t.Errorf("steady organisation %s flagged %q", p["org_code"], flagged[p["org_code"]])
+				}
+			}
+		}
+	})
+
+	t.Run("counts reconcile and rejects match the planted errors", func(t *testing.T) {
+		var read, landed, rejected int64
+		if err := db.QueryRow(`SELECT records_read, records_landed, records_rejected FROM meta.runs`).Scan(&read, &landed, &rejected); err != nil {
+			t.Fatal(err)
+		}
+		if read != landed+rejected || read == 0 {
+			t.Errorf("read %d, landed %d, rejected %d", read, landed, rejected)
+		}
+		var portalRejects int64
+		db.QueryRow(`SELECT coalesce(sum(records), 0) FROM meta.reject_counts WHERE source = 'portal_audit'`).Scan(&portalRejects)
+		planted := readCSV(t, filepath.Join(r.dir, "truth", "rejects_portal.csv"))
+		if portalRejects != int64(len(planted)) || len(planted) == 0 {
+			t.Errorf("portal rejects %d, generator planted %d", portalRejects, len(planted))
+		}
+		var gp int64
+		db.QueryRow(`SELECT count(*) FROM core.person_link WHERE source = 'gp'`).Scan(&gp)
+		var truthGP int64
+		for _, rec := range readCSV(t, filepath.Join(r.dir, "truth", "records.csv")) {
+			if rec["source"] == "gp" {
+				truthGP++
+			}
+		}
+		if gp != truthGP {
+			t.Errorf("person_link has %d GP records, truth %d", gp, truthGP)
+		}
+	})
+
+	t.Run("every table and column is commented", func(t *testing.T) {
+		var n int64
+		db.QueryRow(`SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('core','marts','meta') AND (comment IS NULL OR comment = '')`).Scan(&n)
+		if n != 0 {
+			t.Errorf("%d tables without a comment", n)
+		}
+		db.QueryRow(`SELECT count(*) FROM duckdb_columns() WHERE schema_name IN ('core','marts','meta') AND (comment IS NULL OR comment = '')`).Scan(&n)
+		if n != 0 {
+			t.Errorf("%d columns without a comment", n)
+		}
+		var work int64
+		db.QueryRow(`SELECT count(*) FROM duckdb_schemas() WHERE schema_name IN ('landing','staging','intermediate')`).Scan(&work)
+		if work != 0 {
+			t.Error("working schemas left in the published warehouse")
+		}
+	})
+
+	t.Run("logs carry no patient identifiers", func(t *testing.T) {
+		logs := r.logs.String()
+		for _, p := range readCSV(t, filepath.Join(r.dir, "truth", "persons.csv")) {
+			for _, v := range []string{p["nhs_number"], p["postcode"]} {
+				if v != "" && strings.Contains(logs, v) {
+					t.Fatalf("log contains a patient identifier from the truth")
+				}
+			}
+		}
+	})
+
+	t.Run("rerun gives the same warehouse and person ids", func(t *testing.T) {
+		before, err := load.Checksums(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(before) < 7 {
+			t.Fatalf("only %d tables checksummed", len(before))
+		}
+		db.Close()
+		if _, err := runPipeline(ctx, r.cfg, r.log, clock(time.Date(2026, 1, 3, 1, 30, 0, 0, time.UTC))); err != nil {
+			t.Fatal(err)
+		}
+		db2 := openDB(t, sum.Warehouse)
+		after, err := load.Checksums(ctx, db2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range before {
+			if after[k] != v {
+				t.Errorf("%s changed on rerun: %s → %s", k, v, after[k])
+			}
+		}
+		var runs int64
+		db2.QueryRow(`SELECT count(*) FROM meta.runs WHERE run_id LIKE '20260103%'`).Scan(&runs)
+		if runs != 1 {
+			t.Error("warehouse was not rebuilt by the second run")
+		}
+	})
+}
+
+func TestWarehouseFilesAreOwnerOnly(t *testing.T) {
+	r := newRegion(t, 300, 3, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	sum, err := runPipeline(context.Background(), r.cfg, r.log, clock(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(sum.Warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		t.Errorf("warehouse mode %v, want owner-only", st.Mode().Perm())
+	}
+	if _, err := os.Stat(sum.Warehouse + ".building"); !os.IsNotExist(err) {
+		t.Error("build file left beside the warehouse")
+	}
+}
+
+func TestReportForMonthWithoutDataIsAnError(t *testing.T) {
+	r := newRegion(t, 300, 3, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	if _, err := runPipeline(context.Background(), r.cfg, r.log, clock(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := writeReport(context.Background(), r.cfg, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), r.log)
+	if err == nil {
+		t.Fatal("report for a month with no data succeeded")
+	}
+}
+
+func TestCancelledRunLeavesPublishedWarehouse(t *testing.T) {
+	r := newRegion(t, 300, 5, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	sum, err := runPipeline(context.Background(), r.cfg, r.log, clock(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(sum.Warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := runPipeline(ctx, r.cfg, r.log, clock(time.Date(2025, 7, 2, 0, 0, 0, 0, time.UTC))); err == nil {
+		t.Fatal("cancelled run succeeded")
+	}
+	after, err := os.ReadFile(sum.Warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("a cancelled run changed the published warehouse")
+	}
+}
