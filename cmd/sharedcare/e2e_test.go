@@ -52,7 +52,9 @@ func newRegion(t *testing.T, persons int, seed uint64, end time.Time) *e2e {
 	t.Helper()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	dir := t.TempDir()
+	// A directory name with a quote, spaces and a comment marker: paths reach
+	// DuckDB only through the quoting helper, and this proves it.
+	dir := filepath.Join(t.TempDir(), "O'Brien region; --x")
 	cfgPath, err := generateRegion(context.Background(), log, dir, "Test region", persons, seed, end, 13)
 	if err != nil {
 		t.Fatal(err)
