@@ -32,6 +32,10 @@ var RequiredEntities = [][2]string{
 	{"portal", "access_events"},
 	{"portal", "users"},
 	{"reference", "organisations"},
+	{"socialprescribing", "clients"},
+	{"socialprescribing", "referrals"},
+	{"socialprescribing", "contacts"},
+	{"socialprescribing", "wellbeing"},
 }
 
 // Options say what to build and where.

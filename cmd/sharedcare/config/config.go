@@ -48,7 +48,7 @@ type Config struct {
 
 // Systems a source can feed. The warehouse's staging SQL is written per
 // system, so a source names the system it carries.
-var Systems = []string{"gp", "portal", "reference"}
+var Systems = []string{"gp", "portal", "reference", "socialprescribing"}
 
 // Source kinds (connectors).
 const (

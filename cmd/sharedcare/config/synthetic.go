@@ -100,6 +100,62 @@ sources:
           - {name: authorised_date, type: date, format: "2006-01-02", required: true}
           - {name: revoked_date, type: date, format: "2006-01-02"}
 
+  - name: socialprescribing
+    system: socialprescribing
+    kind: csv
+    path: sources/socialprescribing
+    entities:
+      - entity: clients
+        files: [clients.csv]
+        columns:
+          - {name: client_id, type: string, required: true}
+          - {name: nhs_number, type: string}
+          - {name: title, type: string}
+          - {name: first_name, type: string}
+          - {name: last_name, type: string}
+          - {name: date_of_birth, type: date, format: "02/01/2006"}
+          - {name: gender, type: string}
+          - {name: address_line_1, type: string}
+          - {name: address_line_2, type: string}
+          - {name: town, type: string}
+          - {name: postcode, type: string}
+          - {name: phone, type: string}
+          - {name: created_date, type: date, format: "02/01/2006"}
+      - entity: referrals
+        files: [referrals.csv]
+        columns:
+          - {name: referral_id, type: string, required: true}
+          - {name: client_id, type: string, required: true}
+          - {name: received_date, type: date, format: "02/01/2006", required: true}
+          - {name: referral_source, type: string}
+          - {name: referrer_org_code, type: string}
+          - {name: referrer_org_name, type: string}
+          - {name: referrer_team, type: string}
+          - {name: referrer_name, type: string}
+          - {name: source_reference, type: string}
+          - {name: reason, type: string}
+          - {name: status, type: string}
+          - {name: closed_date, type: date, format: "02/01/2006"}
+          - {name: closure_reason, type: string}
+      - entity: contacts
+        files: [contacts.csv]
+        columns:
+          - {name: contact_id, type: string, required: true}
+          - {name: referral_id, type: string, required: true}
+          - {name: contact_date, type: date, format: "02/01/2006", required: true}
+          - {name: contact_type, type: string}
+          - {name: mode, type: string}
+          - {name: outcome, type: string}
+      - entity: wellbeing
+        files: [wellbeing.csv]
+        columns:
+          - {name: assessment_id, type: string, required: true}
+          - {name: referral_id, type: string, required: true}
+          - {name: assessment_date, type: date, format: "02/01/2006", required: true}
+          - {name: tool, type: string, required: true}
+          - {name: timepoint, type: string, required: true}
+          - {name: score, type: int64, required: true}
+
   - name: reference
     system: reference
     kind: csv
