@@ -305,7 +305,7 @@ func (g *gen) hl7Message(sb *strings.Builder, p *person, pl *acPlan, e acEvent) 
 		}
 		ward := acWards[ep.ward]
 		cons := acConsultants[ep.consIndex%len(acConsultants)]
-		fmt.Fprintf(sb, "PV1|1|%c|%s^^^%s||||C%07d^%s^^^DR|||%s||||||||V%s%02d^^^%s^VN|||||||||||||||||||||||||%s|%s\r",
+		fmt.Fprintf(sb, "PV1|1|%c|%s^^^%s||||C%07d^%s^^^DR|||%s|||||||||V%s%02d^^^%s^VN|||||||||||||||||||||||||%s|%s\r",
 			ep.class, ward, code, 1000000+ep.consIndex, cons, hl7Service(ep), mrn[1:], e.ep, code, admit, disch)
 	}
 	sb.WriteString("\x1c\r")

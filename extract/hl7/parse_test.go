@@ -1,0 +1,323 @@
+package hl7
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const mshA = `MSH|^~\&|PAS|RXX|||20250301093000||ADT^A01|M1|P|2.4`
+const mshB = `MSH|^~\&|PAS|RXX|||20250301093000||ADT^A03|M2|P|2.4`
+
+func TestSplit(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string // raw messages
+	}{
+		{"one message CR", mshA + "\rPID|1\r", []string{mshA + "\rPID|1"}},
+		{"one message LF", mshA + "\nPID|1\n", []string{mshA + "\nPID|1"}},
+		{"one message CRLF", mshA + "\r\nPID|1\r\n", []string{mshA + "\r\nPID|1"}},
+		{"no final terminator", mshA + "\rPID|1", []string{mshA + "\rPID|1"}},
+		{"back to back", mshA + "\rPID|1\r" + mshB + "\rPID|2\r", []string{mshA + "\rPID|1", mshB + "\rPID|2"}},
+		{"mixed line ends", mshA + "\r\nPID|1\n" + mshB + "\rPID|2", []string{mshA + "\r\nPID|1", mshB + "\rPID|2"}},
+		{"MLLP", "\x0b" + mshA + "\rPID|1\r\x1c\r\x0b" + mshB + "\rPID|2\r\x1c\r", []string{mshA + "\rPID|1", mshB + "\rPID|2"}},
+		{"MLLP end block without CR before it", "\x0b" + mshA + "\rPID|1\x1c\r", []string{mshA + "\rPID|1"}},
+		{"MLLP with newlines between frames", "\x0b" + mshA + "\r\x1c\r\n\n\x0b" + mshB + "\r\x1c\r\n", []string{mshA, mshB}},
+		{"batch envelopes skipped", "FHS|^~\\&|X\rBHS|^~\\&|X\r" + mshA + "\r" + mshB + "\rBTS|2\rFTS|1\r", []string{mshA, mshB}},
+		{"byte-order mark", "\xEF\xBB\xBF" + mshA + "\rPID|1", []string{mshA + "\rPID|1"}},
+		{"blank lines and leading spaces", "\n\n  " + mshA + "\n\n  PID|1\n \n", []string{mshA + "\n\n  PID|1"}},
+		{"segments before MSH form a message", "PID|1\rPV1|1\r" + mshA, []string{"PID|1\rPV1|1", mshA}},
+		{"MSH inside a value is not a boundary", mshA + "\rNTE|1||see MSH|x\r", []string{mshA + "\rNTE|1||see MSH|x"}},
+		{"MSHX is not MSH", mshA + "\rMSHX|1\r", []string{mshA + "\rMSHX|1"}},
+		{"empty", "", nil},
+		{"only framing and blanks", "\x0b\x1c\r\n \r\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sp := splitter{data: []byte(tt.in)}
+			var got []string
+			for {
+				raw, segs, ok := sp.next()
+				if !ok {
+					break
+				}
+				if len(segs) == 0 {
+					t.Fatal("message without segments")
+				}
+				got = append(got, string(raw))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseDelimiters(t *testing.T) {
+	tests := []struct {
+		name    string
+		msg     string
+		want    Delimiters
+		wantErr bool
+	}{
+		{"standard", mshA, Delimiters{'|', '^', '~', '\\', '&'}, false},
+		{"v2.7 truncation character", `MSH|^~\&#|A`, Delimiters{'|', '^', '~', '\\', '&'}, false},
+		{"unusual delimiters", `MSH#@*$%#A#B`, Delimiters{'#', '@', '*', '$', '%'}, false},
+		{"only MSH", `MSH`, Delimiters{}, true},
+		{"letter as field separator", `MSHX^~\&XA`, Delimiters{}, true},
+		{"three encoding characters", `MSH|^~\|A`, Delimiters{}, true},
+		{"six encoding characters", `MSH|^~\&#!|A`, Delimiters{}, true},
+		{"repeated encoding character", `MSH|^^\&|A`, Delimiters{}, true},
+		{"field separator among encoding characters", `MSH|^~|&`, Delimiters{}, true},
+		{"space delimiter", `MSH|^~ &|A`, Delimiters{}, true},
+		{"not MSH first", "PID|1\r" + mshA, Delimiters{}, true},
+		{"bad segment name", mshA + "\rpid|1", Delimiters{}, true},
+		{"segment name too short", mshA + "\rPI", Delimiters{}, true},
+		{"segment name not followed by separator", mshA + "\rPIDX|1", Delimiters{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := parseOne([]byte(tt.msg))
+			if tt.wantErr {
+				if !errors.Is(err, ErrParse) {
+					t.Fatalf("err = %v, want ErrParse", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Delims != tt.want {
+				t.Errorf("delimiters %q, want %q", m.Delims, tt.want)
+			}
+		})
+	}
+}
+
+// parseOne parses data as one message, whatever the splitter makes of it
+// (segments before an MSH make it fail).
+func parseOne(data []byte) (*Message, error) {
+	sp := splitter{data: data}
+	raw, segs, ok := sp.next()
+	if !ok {
+		return nil, ErrParse
+	}
+	m, err := Parse(raw, segs)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, more := sp.next(); more {
+		return nil, ErrParse
+	}
+	return m, nil
+}
+
+func TestMSHFields(t *testing.T) {
+	m, err := Parse([]byte(mshA+"\rEVN|A01|20250301"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msh := m.Segments[0]
+	for n, want := range map[int]string{1: "|", 2: `^~\&`, 3: "PAS", 4: "RXX", 7: "20250301093000", 10: "M1", 12: "2.4"} {
+		if got := string(msh.Field(n).Raw()); got != want {
+			t.Errorf("MSH-%d = %q, want %q", n, got, want)
+		}
+	}
+	if got := msh.Field(9).Comp(2).String(); got != "A01" {
+		t.Errorf("MSH-9.2 = %q", got)
+	}
+	if got := m.Segments[1].Field(2).String(); got != "20250301" {
+		t.Errorf("EVN-2 = %q", got)
+	}
+}
+
+func TestValues(t *testing.T) {
+	m, err := Parse([]byte(mshA+"\rPID|1||A1^^^RXX&1.2.3&ISO^MR~B2^^^NHS^NH~||SMITH^JO||\"\"|  F  \r"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := m.Segments[1]
+	if pid.Name != "PID" {
+		t.Fatalf("name %q", pid.Name)
+	}
+	reps := pid.Field(3).Reps()
+	if len(reps) != 3 {
+		t.Fatalf("%d repetitions, want 3", len(reps))
+	}
+	checks := []struct {
+		name string
+		v    Value
+		want string
+	}{
+		{"rep 1 value", pid.Field(3).Rep(1).Comp(1), "A1"},
+		{"rep 1 authority namespace", pid.Field(3).Rep(1).Comp(4).Sub(1), "RXX"},
+		{"rep 1 authority OID", pid.Field(3).Rep(1).Comp(4).Sub(2), "1.2.3"},
+		{"rep 2 type", pid.Field(3).Rep(2).Comp(5), "NH"},
+		{"empty rep 3", pid.Field(3).Rep(3), ""},
+		{"missing rep 4", pid.Field(3).Rep(4), ""},
+		{"component past the end", pid.Field(5).Comp(9), ""},
+		{"given name", pid.Field(5).Comp(2), "JO"},
+		{"explicit null", pid.Field(7), ""},
+		{"trimmed", pid.Field(8), "F"},
+	}
+	for _, c := range checks {
+		if got := c.v.String(); got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, got, c.want)
+		}
+	}
+	// Absent, empty and null are told apart.
+	if !pid.Field(2).Present() || !pid.Field(2).Empty() || pid.Field(2).IsNull() {
+		t.Error("PID-2 should be present and empty")
+	}
+	if !pid.Field(7).Present() || !pid.Field(7).IsNull() || !pid.Field(7).Empty() {
+		t.Error("PID-7 should be present and the explicit null")
+	}
+	if pid.Field(9).Present() || pid.Field(30).Present() {
+		t.Error("PID-9 and PID-30 should be absent")
+	}
+	if pid.Field(3).Rep(4).Present() || !pid.Field(3).Rep(3).Present() {
+		t.Error("repetition presence")
+	}
+	if got := pid.Field(3).Render(); got != "A1^^^RXX&1.2.3&ISO^MR~B2^^^NHS^NH" {
+		t.Errorf("Render = %q", got)
+	}
+}
+
+func TestDecode(t *testing.T) {
+	std := &Delimiters{'|', '^', '~', '\\', '&'}
+	odd := &Delimiters{'#', '@', '*', '$', '%'}
+	tests := []struct {
+		d        *Delimiters
+		in, want string
+	}{
+		{std, `plain`, "plain"},
+		{std, `A\F\B\S\C\T\D\R\E\E\F`, `A|B^C&D~E\F`},
+		{std, `line one\.br\line two`, "line one\nline two"},
+		{std, `\H\bold\N\ text`, "bold text"},
+		{std, `\X41\\X4243\`, "ABC"},
+		{std, `\XC2A3\5`, "£5"},
+		{std, `\X4\`, `\X4\`},
+		{std, `\XZZ\`, `\XZZ\`},
+		{std, `\.in+4\indented`, "indented"},
+		{std, `\Cxxyy\`, ""},
+		{std, `unterminated \F`, `unterminated \F`},
+		{std, `\Q\`, `\Q\`},
+		{std, `\\`, `\\`},
+		{std, "caf\xe9", "café"}, // ISO 8859-1
+		{odd, `A$F$B$S$C$T$D$R$E$E$`, `A#B@C%D*E$`},
+		{odd, `a\F\b`, `a\F\b`},
+	}
+	for _, tt := range tests {
+		if got := tt.d.decode([]byte(tt.in)); got != tt.want {
+			t.Errorf("decode(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := func(s string) time.Time {
+		tm, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	tests := []struct {
+		in   string
+		want time.Time
+		prec Precision
+		bad  bool
+	}{
+		{in: "2025", want: utc("2025-01-01T00:00:00Z"), prec: Year},
+		{in: "202507", want: utc("2025-06-30T23:00:00Z"), prec: Month},
+		{in: "20250715", want: utc("2025-07-14T23:00:00Z"), prec: Day},
+		{in: "2025011509", want: utc("2025-01-15T09:00:00Z"), prec: Hour},
+		{in: "202501150930", want: utc("2025-01-15T09:30:00Z"), prec: Minute},
+		{in: "20250715093015", want: utc("2025-07-15T08:30:15Z"), prec: Second},
+		{in: "20250715093015.1234", want: utc("2025-07-15T08:30:15.1234Z"), prec: Fraction},
+		{in: "20250715093015+0000", want: utc("2025-07-15T09:30:15Z"), prec: Second},
+		{in: "20250715093015-0500", want: utc("2025-07-15T14:30:15Z"), prec: Second},
+		{in: "198808181126+0215", want: utc("1988-08-18T09:11:00Z"), prec: Minute},
+		{in: "20210817151943.4+0200", want: utc("2021-08-17T13:19:43.4Z"), prec: Fraction},
+		{in: "20240229", want: utc("2024-02-29T00:00:00Z"), prec: Day},
+		{in: "", bad: true},
+		{in: "202", bad: true},
+		{in: "2025071", bad: true},
+		{in: "20251301", bad: true},
+		{in: "20250230", bad: true},
+		{in: "20250229", bad: true},
+		{in: "2025071524", bad: true},
+		{in: "202507151260", bad: true},
+		{in: "20250715120060", bad: true},
+		{in: "20250715.5", bad: true},
+		{in: "20250715120000.", bad: true},
+		{in: "20250715120000.1234567890", bad: true},
+		{in: "20250715120000+01", bad: true},
+		{in: "20250715120000+1500", bad: true},
+		{in: "20250715120000+0160", bad: true},
+		{in: "2025-07-15", bad: true},
+		{in: "20250715 ", bad: true},
+		{in: "２０２５", bad: true},
+	}
+	for _, tt := range tests {
+		got, prec, err := ParseTime(tt.in, london)
+		if tt.bad {
+			if !errors.Is(err, ErrTime) {
+				t.Errorf("ParseTime(%q) = %v, %v; want ErrTime", tt.in, got, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseTime(%q): %v", tt.in, err)
+			continue
+		}
+		if !got.Equal(tt.want) || prec != tt.prec {
+			t.Errorf("ParseTime(%q) = %v (%v), want %v (%v)", tt.in, got.UTC(), prec, tt.want, tt.prec)
+		}
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	for in, want := range map[string]string{
+		"19800101":            "1980-01-01",
+		"198808181126+0215":   "1988-08-18",
+		"19880818233000-1100": "1988-08-18",
+		"1980":                "",
+		"198001":              "",
+		"19800231":            "",
+		"not a date":          "",
+	} {
+		d, err := ParseDate(in)
+		got := ""
+		if err == nil {
+			got = d.Format(time.DateOnly)
+		}
+		if got != want {
+			t.Errorf("ParseDate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseErrorsQuoteNothing(t *testing.T) {
+	secret := "SECRETNAME"
+	for _, in := range []string{
+		"PID|1||" + secret,
+		`MSH|^^\&|` + secret,
+		mshA + "\r" + strings.ToLower(secret) + "|1",
+	} {
+		_, err := parseOne([]byte(in))
+		if err == nil {
+			t.Fatalf("%q parsed", in)
+		}
+		if strings.Contains(strings.ToUpper(err.Error()), secret) {
+			t.Errorf("error quotes the message: %v", err)
+		}
+	}
+}
