@@ -3,6 +3,7 @@ package extract
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -23,10 +24,29 @@ type InputFile struct {
 	rel string
 }
 
+// ErrAlreadyLanded is returned by Writer.Open for a file whose exact bytes an
+// earlier complete run has landed (since the last full run). The connector
+// skips the file; the manifest records it as an input with LandedIn set, and
+// loads keep using the earlier landing.
+var ErrAlreadyLanded = errors.New("file already landed unchanged")
+
 // Open opens root/rel for reading. rel is a slash-separated path relative to
-// the source's root and becomes the _source_file lineage value.
+// the source's root and becomes the _source_file lineage value. It returns
+// ErrAlreadyLanded, and nothing to read, when the same bytes were landed
+// before and the run is not full.
 func (w *Writer) Open(root, rel string) (*InputFile, error) {
-	f, err := os.Open(filepath.Join(root, filepath.FromSlash(rel)))
+	path := filepath.Join(root, filepath.FromSlash(rel))
+	if prev := w.run.landed[w.source][rel]; len(prev) > 0 {
+		sha, size, err := hashFile(path)
+		if err != nil {
+			return nil, err
+		}
+		if run, ok := prev[sha]; ok {
+			w.inputs = append(w.inputs, Input{File: rel, Bytes: size, SHA256: sha, LandedIn: run})
+			return nil, ErrAlreadyLanded
+		}
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening source file: %w", err)
 	}
@@ -81,4 +101,18 @@ func Glob(root string, patterns []string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, fmt.Errorf("opening source file: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -18,7 +18,10 @@ import (
 // Manifest is the record of one complete extract run, written last as
 // LAKE/runs/RUN.json. Paths are relative to the lake and use forward slashes.
 type Manifest struct {
-	RunID      string           `json:"run_id"`
+	RunID string `json:"run_id"`
+	// Full is set when the run ignored earlier runs (--full): loads take
+	// nothing older than it.
+	Full       bool             `json:"full,omitempty"`
 	StartedAt  time.Time        `json:"started_at"`
 	FinishedAt time.Time        `json:"finished_at"`
 	Sources    []SourceManifest `json:"sources"`
@@ -38,6 +41,9 @@ type Input struct {
 	File   string `json:"file"`
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"`
+	// LandedIn is set when the file was skipped because a byte-identical
+	// copy was landed by that earlier run.
+	LandedIn string `json:"landed_in,omitempty"`
 }
 
 // EntityManifest reconciles one entity: Read = Landed + Rejected.
@@ -76,6 +82,9 @@ type Run struct {
 	mem       memory.Allocator
 	manifest  Manifest
 	prev      *Manifest // last complete run, nil on a first or full run
+	// landed maps source → file → sha256 → the run that landed it, from every
+	// complete run since the last full one.
+	landed map[string]map[string]map[string]string
 }
 
 // NewRun starts a run in lake at time now. Run ids sort in time order. mem
@@ -89,17 +98,35 @@ func NewRun(lake string, now time.Time, mem memory.Allocator) (*Run, error) {
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	id := now.Format("20060102T150405.000000Z")
-	prev, err := LatestRun(lake)
-	if errors.Is(err, ErrNoRun) {
-		prev, err = nil, nil
-	}
+	runs, err := CompleteRuns(lake)
 	if err != nil {
 		return nil, err
+	}
+	var prev *Manifest
+	if len(runs) > 0 {
+		prev = runs[len(runs)-1]
+	}
+	landed := map[string]map[string]map[string]string{}
+	for _, m := range SinceLastFull(runs) {
+		for _, s := range m.Sources {
+			for _, in := range s.Inputs {
+				if in.LandedIn != "" {
+					continue
+				}
+				if landed[s.Name] == nil {
+					landed[s.Name] = map[string]map[string]string{}
+				}
+				if landed[s.Name][in.File] == nil {
+					landed[s.Name][in.File] = map[string]string{}
+				}
+				landed[s.Name][in.File][in.SHA256] = m.RunID
+			}
+		}
 	}
 	if prev != nil && prev.RunID >= id {
 		return nil, fmt.Errorf("run %s would not sort after the last run %s: check the clock", id, prev.RunID)
 	}
-	return &Run{ID: id, Lake: lake, StartedAt: now, mem: mem, prev: prev, manifest: Manifest{RunID: id, StartedAt: now}}, nil
+	return &Run{ID: id, Lake: lake, StartedAt: now, mem: mem, prev: prev, landed: landed, manifest: Manifest{RunID: id, StartedAt: now}}, nil
 }
 
 // Land runs one source into the lake. A source error discards the files the
@@ -167,9 +194,22 @@ var ErrNoRun = errors.New("the lake has no complete extract run")
 
 // LatestRun returns the manifest of the most recent complete run in lake.
 func LatestRun(lake string) (*Manifest, error) {
+	runs, err := CompleteRuns(lake)
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, ErrNoRun
+	}
+	return runs[len(runs)-1], nil
+}
+
+// CompleteRuns returns the manifests of every complete run in lake, oldest
+// first. A lake without runs gives none and no error.
+func CompleteRuns(lake string) ([]*Manifest, error) {
 	entries, err := os.ReadDir(filepath.Join(lake, "runs"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNoRun
+		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listing runs: %w", err)
@@ -180,11 +220,27 @@ func LatestRun(lake string) (*Manifest, error) {
 			ids = append(ids, strings.TrimSuffix(n, ".json"))
 		}
 	}
-	if len(ids) == 0 {
-		return nil, ErrNoRun
-	}
 	sort.Strings(ids)
-	return ReadManifest(lake, ids[len(ids)-1])
+	out := make([]*Manifest, 0, len(ids))
+	for _, id := range ids {
+		m, err := ReadManifest(lake, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// SinceLastFull returns the runs from the most recent full run on (all of
+// them when none was full): what a load must read.
+func SinceLastFull(runs []*Manifest) []*Manifest {
+	for i := len(runs) - 1; i >= 0; i-- {
+		if runs[i].Full {
+			return runs[i:]
+		}
+	}
+	return runs
 }
 
 // ReadManifest reads the manifest of run id.
@@ -203,7 +259,11 @@ func ReadManifest(lake, id string) (*Manifest, error) {
 
 // Full makes the run ignore what earlier runs recorded (watermarks), so
 // every source is extracted in full.
-func (r *Run) Full() { r.prev = nil }
+func (r *Run) Full() {
+	r.prev = nil
+	r.landed = nil
+	r.manifest.Full = true
+}
 
 // PreviousWatermark returns the watermark this source recorded for entity in
 // the last complete run, and false when there is none (first or full run).
@@ -228,4 +288,40 @@ func (w *Writer) SetWatermark(entity, value string) error {
 	}
 	e.stats.Watermark = value
 	return nil
+}
+
+// Landing is where the current rows of one source entity live across runs.
+type Landing struct {
+	// Files are the entity's Parquet files, relative to the lake, from every
+	// run since the last full one, oldest first.
+	Files []string
+	// LatestRun maps each source file (the _source_file lineage value) to
+	// the run that last landed it. A landed row is current when its _run_id
+	// equals LatestRun[its _source_file]; rows of older landings of the same
+	// file are superseded.
+	LatestRun map[string]string
+}
+
+// EntityLanding collects the landing of source.entity over runs (as given by
+// SinceLastFull).
+func EntityLanding(runs []*Manifest, source, entity string) Landing {
+	l := Landing{LatestRun: map[string]string{}}
+	for _, m := range runs {
+		e := m.Entity(source, entity)
+		if e == nil {
+			continue
+		}
+		l.Files = append(l.Files, e.Files...)
+		for _, s := range m.Sources {
+			if s.Name != source {
+				continue
+			}
+			for _, in := range s.Inputs {
+				if in.LandedIn == "" {
+					l.LatestRun[in.File] = m.RunID
+				}
+			}
+		}
+	}
+	return l
 }

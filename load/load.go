@@ -41,7 +41,8 @@ var RequiredEntities = [][2]string{
 // Options say what to build and where.
 type Options struct {
 	Lake      string
-	Manifest  *extract.Manifest
+	Manifest  *extract.Manifest   // the run being loaded (the last of Runs)
+	Runs      []*extract.Manifest // every complete run since the last full one
 	IndexRun  string            // person index run id in the lake
 	Systems   map[string]string // source name → system
 	Warehouse string            // path of the published warehouse file
@@ -166,6 +167,10 @@ func build(ctx context.Context, file string, opt Options, log *slog.Logger) (err
 // landingViews creates landing.<system>__<entity> over the run's files of
 // every source of that system, and landing.person_link over the index.
 func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
+	runs := opt.Runs
+	if len(runs) == 0 {
+		runs = []*extract.Manifest{opt.Manifest}
+	}
 	files := map[string][]string{}
 	var keys []string
 	for _, s := range opt.Manifest.Sources {
@@ -178,7 +183,7 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 			if _, ok := files[k]; !ok {
 				keys = append(keys, k)
 			}
-			files[k] = append(files[k], e.Files...)
+			files[k] = append(files[k], extract.EntityLanding(runs, s.Name, e.Entity).Files...)
 		}
 	}
 	for _, re := range RequiredEntities {
@@ -187,7 +192,7 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 		}
 	}
 	sort.Strings(keys)
-	view := func(name string, paths []string) error {
+	view := func(name string, paths []string, current bool) error {
 		lits := make([]string, len(paths))
 		for i, p := range paths {
 			l, err := QuoteLiteral(filepath.Join(opt.Lake, filepath.FromSlash(p)))
@@ -200,7 +205,13 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 		if err != nil {
 			return err
 		}
-		q := fmt.Sprintf("CREATE VIEW landing.%s AS SELECT * FROM read_parquet([%s], union_by_name = true)", ident, strings.Join(lits, ", "))
+		src := fmt.Sprintf("read_parquet([%s], union_by_name = true)", strings.Join(lits, ", "))
+		q := "CREATE VIEW landing." + ident + " AS SELECT * FROM " + src
+		if current {
+			// Keep each source file's rows from the run that last landed it;
+			// older landings of the same file are superseded.
+			q = "CREATE VIEW landing." + ident + " AS SELECT * EXCLUDE (_latest_run) FROM (SELECT *, max(_run_id) OVER (PARTITION BY _source, _source_file) AS _latest_run FROM " + src + ") WHERE _run_id = _latest_run"
+		}
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("creating landing view %s: %w", name, err)
 		}
@@ -210,11 +221,11 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 		if len(files[k]) == 0 {
 			continue
 		}
-		if err := view(k, files[k]); err != nil {
+		if err := view(k, files[k], true); err != nil {
 			return err
 		}
 	}
-	return view("person_link", []string{path.Clean(filepath.ToSlash(personindex.LinkFile(opt.IndexRun)))})
+	return view("person_link", []string{path.Clean(filepath.ToSlash(personindex.LinkFile(opt.IndexRun)))}, false)
 }
 
 func recordRun(ctx context.Context, conn *sql.Conn, opt Options) error {

@@ -39,7 +39,7 @@ func (c *DemoCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	sum, err := runPipeline(ctx, cfg, log, time.Now)
+	sum, err := runPipeline(ctx, cfg, log, time.Now, runOptions{})
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	end := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
 	r := newRegion(t, 3000, 7, end)
-	sum, err := runPipeline(ctx, r.cfg, r.log, clock(time.Date(2026, 1, 2, 1, 30, 0, 0, time.UTC)))
+	sum, err := runPipeline(ctx, r.cfg, r.log, clock(time.Date(2026, 1, 2, 1, 30, 0, 0, time.UTC)), runOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("only %d tables checksummed", len(before))
 		}
 		db.Close()
-		if _, err := runPipeline(ctx, r.cfg, r.log, clock(time.Date(2026, 1, 3, 1, 30, 0, 0, time.UTC))); err != nil {
+		if _, err := runPipeline(ctx, r.cfg, r.log, clock(time.Date(2026, 1, 3, 1, 30, 0, 0, time.UTC)), runOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		db2 := openDB(t, sum.Warehouse)
@@ -268,7 +268,7 @@ func TestEndToEnd(t *testing.T) {
 
 func TestWarehouseFilesAreOwnerOnly(t *testing.T) {
 	r := newRegion(t, 300, 3, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
-	sum, err := runPipeline(context.Background(), r.cfg, r.log, clock(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)))
+	sum, err := runPipeline(context.Background(), r.cfg, r.log, clock(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)), runOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestWarehouseFilesAreOwnerOnly(t *testing.T) {
 
 func TestReportForMonthWithoutDataIsAnError(t *testing.T) {
 	r := newRegion(t, 300, 3, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
-	if _, err := runPipeline(context.Background(), r.cfg, r.log, clock(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))); err != nil {
+	if _, err := runPipeline(context.Background(), r.cfg, r.log, clock(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)), runOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := writeReport(context.Background(), r.cfg, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), r.log)
@@ -297,7 +297,7 @@ func TestReportForMonthWithoutDataIsAnError(t *testing.T) {
 
 func TestCancelledRunLeavesPublishedWarehouse(t *testing.T) {
 	r := newRegion(t, 300, 5, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
-	sum, err := runPipeline(context.Background(), r.cfg, r.log, clock(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)))
+	sum, err := runPipeline(context.Background(), r.cfg, r.log, clock(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)), runOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +307,7 @@ func TestCancelledRunLeavesPublishedWarehouse(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := runPipeline(ctx, r.cfg, r.log, clock(time.Date(2025, 7, 2, 0, 0, 0, 0, time.UTC))); err == nil {
+	if _, err := runPipeline(ctx, r.cfg, r.log, clock(time.Date(2025, 7, 2, 0, 0, 0, 0, time.UTC)), runOptions{}); err == nil {
 		t.Fatal("cancelled run succeeded")
 	}
 	after, err := os.ReadFile(sum.Warehouse)
@@ -316,5 +316,92 @@ func TestCancelledRunLeavesPublishedWarehouse(t *testing.T) {
 	}
 	if !bytes.Equal(before, after) {
 		t.Error("a cancelled run changed the published warehouse")
+	}
+}
+
+// TestIncrementalNights: a night with no change lands nothing new and gives
+// the same warehouse; a night with one new audit line lands only that file
+// and adds exactly that view; a full run agrees with the incremental one.
+func TestIncrementalNights(t *testing.T) {
+	ctx := context.Background()
+	r := newRegion(t, 500, 11, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	night := func(day int, opt runOptions) (*runSummary, map[string]string) {
+		t.Helper()
+		sum, err := runPipeline(ctx, r.cfg, r.log, clock(time.Date(2025, 7, day, 1, 30, 0, 0, time.UTC)), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := openDB(t, sum.Warehouse)
+		defer db.Close()
+		cs, err := load.Checksums(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum, cs
+	}
+	_, first := night(1, runOptions{})
+
+	s2, second := night(2, runOptions{})
+	for _, src := range s2.Manifest.Sources {
+		for _, in := range src.Inputs {
+			if in.LandedIn == "" {
+				t.Errorf("unchanged %s/%s was landed again", src.Name, in.File)
+			}
+		}
+		for _, e := range src.Entities {
+			if e.Read != 0 {
+				t.Errorf("unchanged night read %d %s.%s records", e.Read, src.Name, e.Entity)
+			}
+		}
+	}
+	for k, v := range first {
+		if second[k] != v {
+			t.Errorf("%s changed on a night with no new input", k)
+		}
+	}
+
+	// A new view arrives in the last month's audit file.
+	auditFile := filepath.Join(r.dir, "sources", "portal", "audit", "audit-2025-06.jsonl")
+	f, err := os.OpenFile(auditFile, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := readCSV(t, filepath.Join(r.dir, "sources", "portal", "users.csv"))
+	u := users[0]
+	fmt.Fprintf(f, `{"event_id":"EXTRA1","timestamp":"2025-06-30T23:30:00+01:00","user_id":%q,"org_code":%q,"role":"GP","nhs_number":"9434765919","sections":["medications"],"reason":"Direct care"}`+"\n", u["user_id"], u["org_code"])
+	f.Close()
+	s3, third := night(3, runOptions{})
+	var landedFiles []string
+	for _, src := range s3.Manifest.Sources {
+		for _, in := range src.Inputs {
+			if in.LandedIn == "" {
+				landedFiles = append(landedFiles, src.Name+"/"+in.File)
+			}
+		}
+	}
+	if len(landedFiles) != 1 || landedFiles[0] != "portal_audit/audit/audit-2025-06.jsonl" {
+		t.Errorf("night 3 landed %v, want only the changed audit file", landedFiles)
+	}
+	if rows := func(s string) string { return strings.SplitN(s, ":", 2)[0] }; rows(third["core.record_access"]) == rows(second["core.record_access"]) {
+		t.Error("the new view is not in core.record_access")
+	}
+	db := openDB(t, s3.Warehouse)
+	var n int64
+	db.QueryRow(`SELECT count(*) FROM core.record_access WHERE event_id = 'EXTRA1' AND access_month = DATE '2025-06-01'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("EXTRA1 appears %d times in June (23:30 BST on 30 June is still June)", n)
+	}
+	var total, distinct int64
+	db.QueryRow(`SELECT count(*), count(DISTINCT event_id) FROM core.record_access`).Scan(&total, &distinct)
+	if total != distinct {
+		t.Errorf("re-landing the audit file duplicated events: %d rows, %d ids", total, distinct)
+	}
+	db.Close()
+
+	_, full := night(4, runOptions{Full: true})
+	for k, v := range third {
+		if full[k] != v {
+			t.Errorf("%s differs between the incremental and the full run", k)
+		}
 	}
 }

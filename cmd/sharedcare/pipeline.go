@@ -18,6 +18,7 @@ import (
 // RunCmd runs the nightly pipeline.
 type RunCmd struct {
 	Config string `help:"Region configuration file." type:"existingfile" required:"" short:"c"`
+	Full   bool   `help:"Re-extract every source in full: land files even when unchanged since an earlier run, and ignore database watermarks."`
 }
 
 // Run implements `sharedcare run`.
@@ -26,7 +27,7 @@ func (c *RunCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return usageError{err}
 	}
-	_, err = runPipeline(ctx, cfg, log, time.Now)
+	_, err = runPipeline(ctx, cfg, log, time.Now, runOptions{Full: c.Full})
 	return err
 }
 
@@ -64,7 +65,12 @@ func sourceFor(cfg *config.Config, s config.Source) (extract.Source, error) {
 	return nil, fmt.Errorf("source %s: unknown kind %q", s.Name, s.Kind)
 }
 
-func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time) (*runSummary, error) {
+// runOptions change how a run extracts.
+type runOptions struct {
+	Full bool // see RunCmd.Full
+}
+
+func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time, opt runOptions) (*runSummary, error) {
 	lake := cfg.Path(cfg.Lake)
 	srcs := make([]extract.Source, len(cfg.Sources))
 	systems := map[string]string{}
@@ -83,6 +89,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	if err != nil {
 		return nil, err
 	}
+	if opt.Full {
+		run.Full()
+	}
 	log.Info("run started", "run", run.ID, "sources", len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		t0 := time.Now()
@@ -98,6 +107,11 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	if err != nil {
 		return nil, err
 	}
+	all, err := extract.CompleteRuns(lake)
+	if err != nil {
+		return nil, err
+	}
+	runs := extract.SinceLastFull(all)
 
 	// Transform: the person index from every GP patients entity.
 	t0 := time.Now()
@@ -110,11 +124,10 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 		if systems[s.Name] != "gp" {
 			continue
 		}
-		e := m.Entity(s.Name, "patients")
-		if e == nil {
+		if m.Entity(s.Name, "patients") == nil {
 			continue
 		}
-		r, err := personindex.ReadGPPatients(ctx, lake, s.Name, e.Files, nil)
+		r, err := personindex.ReadGPPatients(ctx, lake, s.Name, extract.EntityLanding(runs, s.Name, "patients"), nil)
 		if err != nil {
 			return nil, fmt.Errorf("reading landed GP patients of %s: %w", s.Name, err)
 		}
@@ -134,7 +147,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	t0 = time.Now()
 	wh := cfg.Path(cfg.Warehouse)
 	err = load.Build(ctx, load.Options{
-		Lake: lake, Manifest: m, IndexRun: m.RunID, Systems: systems,
+		Lake: lake, Manifest: m, Runs: runs, IndexRun: m.RunID, Systems: systems,
 		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: "4GB", Logger: log,
 	})
 	if err != nil {

@@ -78,6 +78,9 @@ func (s *Source) Extract(ctx context.Context, w *extract.Writer) error {
 
 func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract.EntityWriter, rel string) error {
 	in, err := w.Open(s.root, rel)
+	if errors.Is(err, extract.ErrAlreadyLanded) {
+		return nil // unchanged since an earlier run landed it
+	}
 	if err != nil {
 		return err
 	}

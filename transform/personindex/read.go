@@ -11,6 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sharedcare/sharedcare/extract"
 )
 
 // ReadParquet streams the named columns of a Parquet file, calling fn for
@@ -81,12 +83,18 @@ func date(a arrow.Array, i int) time.Time {
 // patients entity; the source's CSV mapping must produce them.
 var GPPatientColumns = []string{"practice_code", "patient_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode"}
 
-// ReadGPPatients reads the landed GP patients files of a source. The record
-// key is practice_code/patient_id.
-func ReadGPPatients(ctx context.Context, lake, source string, files []string, mem memory.Allocator) ([]Record, error) {
+// ReadGPPatients reads the current landed GP patients of a source: for each
+// source file, the rows of the run that last landed it. The record key is
+// practice_code/patient_id.
+func ReadGPPatients(ctx context.Context, lake, source string, landing extract.Landing, mem memory.Allocator) ([]Record, error) {
 	var recs []Record
-	for _, f := range files {
-		err := ReadParquet(ctx, filepath.Join(lake, filepath.FromSlash(f)), GPPatientColumns, mem, func(c []arrow.Array, i int) error {
+	cols := append(append([]string{}, GPPatientColumns...), extract.ColRunID, extract.ColSourceFile)
+	n := len(GPPatientColumns)
+	for _, f := range landing.Files {
+		err := ReadParquet(ctx, filepath.Join(lake, filepath.FromSlash(f)), cols, mem, func(c []arrow.Array, i int) error {
+			if landing.LatestRun[str(c[n+1], i)] != str(c[n], i) {
+				return nil // superseded by a later landing of the same file
+			}
 			recs = append(recs, Record{
 				Source: source, Entity: "patients",
 				RecordKey: str(c[0], i) + "/" + str(c[1], i),
