@@ -43,10 +43,10 @@ type Options struct {
 	Lake      string
 	Manifest  *extract.Manifest   // the run being loaded (the last of Runs)
 	Runs      []*extract.Manifest // every complete run since the last full one
-	IndexRun  string            // person index run id in the lake
-	Systems   map[string]string // source name → system
-	Warehouse string            // path of the published warehouse file
-	TimeZone  string            // region time zone for calendar months
+	IndexRun  string              // person index run id in the lake
+	Systems   map[string]string   // source name → system
+	Warehouse string              // path of the published warehouse file
+	TimeZone  string              // region time zone for calendar months
 	// MemoryLimit is DuckDB's memory_limit, e.g. "4GB"; empty leaves DuckDB's default.
 	MemoryLimit string
 	Logger      *slog.Logger
