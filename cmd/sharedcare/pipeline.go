@@ -47,7 +47,7 @@ func sourceFor(cfg *config.Config, s config.Source) (extract.Source, error) {
 	case config.KindCSV:
 		var ents []csv.Entity
 		for _, e := range s.Entities {
-			ce := csv.Entity{Entity: e.Entity, Files: e.Files}
+			ce := csv.Entity{Entity: e.Entity, Files: e.Files, Encoding: e.Encoding, NoHeader: e.Header != nil && !*e.Header}
 			if e.Delimiter != "" {
 				ce.Delimiter = []rune(e.Delimiter)[0]
 			}
@@ -56,7 +56,7 @@ func sourceFor(cfg *config.Config, s config.Source) (extract.Source, error) {
 				if err != nil {
 					return nil, err
 				}
-				ce.Columns = append(ce.Columns, csv.Column{Name: col.Name, From: col.From, Type: t, Format: col.Format, Required: col.Required})
+				ce.Columns = append(ce.Columns, csv.Column{Name: col.Name, From: col.From, Position: col.Position, Type: t, Format: col.Format, Required: col.Required})
 			}
 			ents = append(ents, ce)
 		}

@@ -1,6 +1,7 @@
 package csv
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	stdcsv "encoding/csv"
@@ -12,6 +13,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
+
 	"github.com/sharedcare/sharedcare/extract"
 )
 
@@ -19,16 +23,26 @@ import (
 type Column struct {
 	Name     string       // landed field name
 	From     string       // header name in the file; empty means Name
+	Position int          // 1-based column position; required when the file has no header
 	Type     extract.Type // landed type
 	Format   string       // Go time layout for date and timestamp columns
 	Required bool         // an empty value rejects the record
 }
+
+// Encodings a file may be in.
+const (
+	UTF8        = "utf-8"        // with or without a byte-order mark
+	Windows1252 = "windows-1252" // what many NHS extracts use
+	Latin1      = "latin-1"      // ISO-8859-1
+)
 
 // Entity maps a set of files to one landed entity.
 type Entity struct {
 	Entity    string
 	Files     []string // glob patterns relative to the source root
 	Delimiter rune     // 0 means ','
+	NoHeader  bool     // the first row is data; columns are found by Position
+	Encoding  string   // UTF8 (default), Windows1252 or Latin1
 	Columns   []Column
 }
 
@@ -63,12 +77,23 @@ func New(root string, entities []Entity, loc *time.Location) (*Source, error) {
 		if len(e.Columns) == 0 {
 			return nil, fmt.Errorf("csv entity %s: no columns", e.Entity)
 		}
+		switch e.Encoding {
+		case "", UTF8, Windows1252, Latin1:
+		default:
+			return nil, fmt.Errorf("csv entity %s: unknown encoding %q (want %s, %s or %s)", e.Entity, e.Encoding, UTF8, Windows1252, Latin1)
+		}
+		if e.Delimiter == '"' || e.Delimiter == '\r' || e.Delimiter == '\n' || e.Delimiter == utf8.RuneError {
+			return nil, fmt.Errorf("csv entity %s: %q cannot be a delimiter", e.Entity, e.Delimiter)
+		}
 		for _, c := range e.Columns {
 			if (c.Type == extract.Date || c.Type == extract.Timestamp) && c.Format == "" {
 				return nil, fmt.Errorf("csv entity %s column %s: %s needs a format", e.Entity, c.Name, c.Type)
 			}
 			if c.Type == extract.StringList {
 				return nil, fmt.Errorf("csv entity %s column %s: string_list is not a CSV type", e.Entity, c.Name)
+			}
+			if c.Position < 0 || (e.NoHeader && c.Position == 0) {
+				return nil, fmt.Errorf("csv entity %s column %s: a file without a header needs a position (1 = first column)", e.Entity, c.Name)
 			}
 		}
 	}
@@ -99,6 +124,45 @@ func (s *Source) Extract(ctx context.Context, w *extract.Writer) error {
 	return nil
 }
 
+// recorder keeps the bytes the CSV reader consumes, so that a record's exact
+// text can be recovered from the reader's input offsets.
+type recorder struct {
+	r    io.Reader
+	buf  []byte
+	base int64 // input offset of buf[0]
+}
+
+func (rc *recorder) Read(p []byte) (int, error) {
+	n, err := rc.r.Read(p)
+	rc.buf = append(rc.buf, p[:n]...)
+	return n, err
+}
+
+// text returns the bytes between two input offsets and forgets everything
+// before the second.
+func (rc *recorder) text(from, to int64) []byte {
+	if from < rc.base || to-rc.base > int64(len(rc.buf)) {
+		return nil
+	}
+	out := bytes.TrimRight(rc.buf[from-rc.base:to-rc.base], "\r\n")
+	out = append([]byte(nil), out...)
+	if to-rc.base > 1<<16 {
+		rc.buf = append(rc.buf[:0], rc.buf[to-rc.base:]...)
+		rc.base = to
+	}
+	return out
+}
+
+func decoder(enc string, r io.Reader) io.Reader {
+	switch enc {
+	case Windows1252:
+		return transform.NewReader(r, charmap.Windows1252.NewDecoder())
+	case Latin1:
+		return transform.NewReader(r, charmap.ISO8859_1.NewDecoder())
+	}
+	return r
+}
+
 func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract.EntityWriter, e Entity, rel string) error {
 	in, err := w.Open(s.root, rel)
 	if errors.Is(err, extract.ErrAlreadyLanded) {
@@ -108,79 +172,93 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 		return err
 	}
 	defer in.Close()
+	br := bufio.NewReader(decoder(e.Encoding, in))
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\uFEFF")) {
+		br.Discard(3)
+	}
+	rc := &recorder{r: br}
 	delim := e.Delimiter
 	if delim == 0 {
 		delim = ','
 	}
-	r := stdcsv.NewReader(in)
+	r := stdcsv.NewReader(rc)
 	r.Comma = delim
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
-	header, err := r.Read()
-	if err == io.EOF {
-		return fmt.Errorf("%s: file is empty (no header row)", rel)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: reading header: %w", rel, err)
-	}
-	header = append([]string(nil), header...)
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\uFEFF")
-	}
 	idx := make([]int, len(e.Columns))
-	for i, c := range e.Columns {
-		from := c.From
-		if from == "" {
-			from = c.Name
+	width := -1 // expected fields per record: the header's, or the first record's
+	if !e.NoHeader {
+		header, err := r.Read()
+		if err == io.EOF {
+			return fmt.Errorf("%s: file is empty (no header row)", rel)
 		}
-		idx[i] = -1
-		for j, h := range header {
-			if strings.TrimSpace(h) == from {
-				idx[i] = j
-				break
+		if err != nil {
+			return fmt.Errorf("%s: reading header: %w", rel, err)
+		}
+		header = append([]string(nil), header...)
+		width = len(header)
+		for i, c := range e.Columns {
+			if c.Position > 0 {
+				if c.Position > len(header) {
+					return fmt.Errorf("%s: column %s is at position %d, the header has %d columns", rel, c.Name, c.Position, len(header))
+				}
+				idx[i] = c.Position - 1
+				continue
+			}
+			from := c.From
+			if from == "" {
+				from = c.Name
+			}
+			idx[i] = -1
+			for j, h := range header {
+				if strings.TrimSpace(h) == from {
+					idx[i] = j
+					break
+				}
+			}
+			if idx[i] < 0 {
+				return fmt.Errorf("%s: header has no column %q (mapped to %s)", rel, from, c.Name)
 			}
 		}
-		if idx[i] < 0 {
-			return fmt.Errorf("%s: header has no column %q (mapped to %s)", rel, from, c.Name)
+	} else {
+		for i, c := range e.Columns {
+			idx[i] = c.Position - 1
 		}
 	}
 	vals := make([]any, len(e.Columns))
-	var raw bytes.Buffer
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
+		start := r.InputOffset()
 		rec, err := r.Read()
 		if err == io.EOF {
 			return nil
 		}
+		raw := rc.text(start, r.InputOffset())
 		line, _ := r.FieldPos(0)
 		pos := extract.Position{File: rel, N: int64(line)}
-		raw.Reset()
-		for i, f := range rec {
-			if i > 0 {
-				raw.WriteRune(delim)
-			}
-			raw.WriteString(f)
-		}
 		if err != nil {
 			var pe *stdcsv.ParseError
 			if !errors.As(err, &pe) {
 				return fmt.Errorf("%s: reading line %d: %w", rel, line, err)
 			}
 			pos.N = int64(pe.StartLine)
-			if err := ew.Reject(pos, raw.Bytes(), extract.ReasonParse, fmt.Sprintf("%s line %d: %v", rel, pe.StartLine, pe.Err)); err != nil {
+			if err := ew.Reject(pos, raw, extract.ReasonParse, fmt.Sprintf("%s line %d: %v", rel, pe.StartLine, pe.Err)); err != nil {
 				return err
 			}
 			continue
 		}
-		if reason, msg := s.convert(e, header, idx, rec, vals); reason != "" {
-			if err := ew.Reject(pos, raw.Bytes(), reason, fmt.Sprintf("%s line %d: %s", rel, line, msg)); err != nil {
+		if width < 0 {
+			width = len(rec)
+		}
+		if reason, msg := s.convert(e, width, idx, rec, vals); reason != "" {
+			if err := ew.Reject(pos, raw, reason, fmt.Sprintf("%s line %d: %s", rel, line, msg)); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := ew.Append(pos, raw.Bytes(), vals); err != nil {
+		if err := ew.Append(pos, raw, vals); err != nil {
 			return err
 		}
 	}
@@ -189,14 +267,17 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 // convert fills vals from rec, or returns a reject reason and message. The
 // message names the field but never echoes the value, which may identify a
 // patient.
-func (s *Source) convert(e Entity, header []string, idx []int, rec []string, vals []any) (string, string) {
-	if len(rec) != len(header) {
-		return extract.ReasonFieldCount, fmt.Sprintf("%d fields, header has %d", len(rec), len(header))
+func (s *Source) convert(e Entity, width int, idx []int, rec []string, vals []any) (string, string) {
+	if len(rec) != width {
+		return extract.ReasonFieldCount, fmt.Sprintf("%d fields, expected %d", len(rec), width)
 	}
 	for i, c := range e.Columns {
+		if idx[i] >= len(rec) {
+			return extract.ReasonFieldCount, fmt.Sprintf("no field at position %d for %s", idx[i]+1, c.Name)
+		}
 		v := strings.TrimSpace(rec[idx[i]])
 		if !utf8.ValidString(v) {
-			return "bad_encoding", fmt.Sprintf("field %s is not valid UTF-8", c.Name)
+			return "bad_encoding", fmt.Sprintf("field %s is not valid UTF-8 (is the file's encoding set?)", c.Name)
 		}
 		if v == "" {
 			if c.Required {

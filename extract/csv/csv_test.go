@@ -164,3 +164,102 @@ func TestConformance(t *testing.T) {
 		return src
 	})
 }
+
+func TestWindows1252(t *testing.T) {
+	src, err := csv.New("testdata/cp1252", []csv.Entity{{Entity: "people", Files: []string{"people.csv"}, Encoding: csv.Windows1252,
+		Columns: []csv.Column{{Name: "id", Type: extract.Int64}, {Name: "name", Type: extract.String}, {Name: "town", Type: extract.String}}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lake, m := land(t, src, memory.DefaultAllocator)
+	e := m.Entity("gp", "people")
+	if e.Landed != 2 || e.Rejected != 0 {
+		t.Fatalf("landed %d rejected %d", e.Landed, e.Rejected)
+	}
+	tbl := readTable(t, filepath.Join(lake, e.Files[0]))
+	defer tbl.Release()
+	names := tbl.Column(1).Data().Chunk(0).(*array.String)
+	towns := tbl.Column(2).Data().Chunk(0).(*array.String)
+	if names.Value(0) != "Renée O’Brien" || towns.Value(0) != "São Paulo" || names.Value(1) != "Zoë" || towns.Value(1) != "€uro" {
+		t.Errorf("decoded %q %q %q %q", names.Value(0), towns.Value(0), names.Value(1), towns.Value(1))
+	}
+}
+
+func TestRejectKeepsExactRawText(t *testing.T) {
+	dir := t.TempDir()
+	body := "a,b\n1,x\n\"2\",\"multi\nline\",extra\n3,\"y\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "f.csv"), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := csv.New(dir, []csv.Entity{{Entity: "f", Files: []string{"f.csv"}, Columns: []csv.Column{{Name: "a", Type: extract.Int64}, {Name: "b", Type: extract.String}}}}, nil)
+	lake, m := land(t, src, memory.DefaultAllocator)
+	rej := readTable(t, filepath.Join(lake, m.Sources[0].RejectFiles[0]))
+	defer rej.Release()
+	raw := rej.Column(rej.Schema().FieldIndices("raw")[0]).Data().Chunk(0).(*array.Binary)
+	if got := string(raw.Value(0)); got != "\"2\",\"multi\nline\",extra" {
+		t.Errorf("raw %q", got)
+	}
+	pos := rej.Column(rej.Schema().FieldIndices(extract.ColPosition)[0]).Data().Chunk(0).(*array.Int64)
+	if pos.Value(0) != 3 {
+		t.Errorf("position %d, want line 3", pos.Value(0))
+	}
+	if e := m.Entity("gp", "f"); e.Landed != 2 {
+		t.Errorf("landed %d", e.Landed)
+	}
+}
+
+// The NHS ODS extract of GP practices has no header and quotes every field;
+// all 14,303 rows must land through a positional mapping.
+func TestRealODSPractices(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "shared", "realdata", "ods")
+	if _, err := os.Stat(filepath.Join(root, "epraccur.csv")); err != nil {
+		t.Fatalf("real ODS data missing (../shared must sit beside the checkout): %v", err)
+	}
+	src, err := csv.New(root, []csv.Entity{{Entity: "practices", Files: []string{"epraccur.csv"}, NoHeader: true, Columns: []csv.Column{
+		{Name: "org_code", Position: 1, Type: extract.String, Required: true},
+		{Name: "name", Position: 2, Type: extract.String},
+		{Name: "postcode", Position: 10, Type: extract.String},
+		{Name: "open_date", Position: 11, Type: extract.Date, Format: "20060102"},
+		{Name: "close_date", Position: 12, Type: extract.Date, Format: "20060102"},
+		{Name: "status", Position: 13, Type: extract.String},
+	}}, {Entity: "trusts", Files: []string{"etr.csv"}, NoHeader: true, Columns: []csv.Column{
+		{Name: "org_code", Position: 1, Type: extract.String, Required: true},
+		{Name: "name", Position: 2, Type: extract.String},
+	}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, m := land(t, src, memory.DefaultAllocator)
+	p, tr := m.Entity("gp", "practices"), m.Entity("gp", "trusts")
+	if p.Read != 14303 || p.Landed != 14303 || tr.Read != 241 || tr.Landed != 241 {
+		t.Errorf("practices %d/%d, trusts %d/%d; reasons %v %v", p.Read, p.Landed, tr.Read, tr.Landed, p.RejectsByReason, tr.RejectsByReason)
+	}
+}
+
+func FuzzCSV(f *testing.F) {
+	seed, _ := os.ReadFile("testdata/patients.csv")
+	f.Add(seed)
+	f.Add([]byte("practice_code,patient_id,nhs_number,date_of_birth,count\n\"a\nb\",1,2,01/01/2000,3\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "patients.csv"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		src, err := csv.New(dir, mapping(), time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := extract.NewRun(t.TempDir(), time.Now(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm, err := run.Land(context.Background(), "gp", "csv", src)
+		if err != nil {
+			return // a feed-level error (no header, missing column) is allowed
+		}
+		e := sm.Entities[0]
+		if e.Read != e.Landed+e.Rejected {
+			t.Fatalf("does not reconcile: %+v", e)
+		}
+	})
+}

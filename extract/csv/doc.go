@@ -11,7 +11,9 @@
 // (parse_error), has a different number of fields from the header
 // (field_count), is not valid UTF-8 (bad_encoding), lacks a required value
 // (missing_field) or holds a value that does not fit its type (bad_value).
-// The rejected record's raw bytes are its fields re-joined with the
-// delimiter. A missing file or a header without a mapped column fails the
+// A rejected record keeps its exact text (decoded to UTF-8) as raw bytes.
+// Files may be UTF-8 (a byte-order mark is ignored), Windows-1252 or
+// Latin-1, with or without a header row; without one, columns are mapped
+// by position and every record must have as many fields as the first. A missing file or a header without a mapped column fails the
 // run: those are feed problems, not record problems.
 package csv

@@ -71,13 +71,18 @@ type Entity struct {
 	Entity    string   `yaml:"entity"`
 	Files     []string `yaml:"files"`
 	Delimiter string   `yaml:"delimiter"`
-	Columns   []Column `yaml:"columns"`
+	// Header says whether the first row names the columns (default true);
+	// without one, every column needs a position.
+	Header   *bool    `yaml:"header"`
+	Encoding string   `yaml:"encoding"` // utf-8 (default), windows-1252 or latin-1
+	Columns  []Column `yaml:"columns"`
 }
 
 // Column maps one CSV column.
 type Column struct {
 	Name     string `yaml:"name"`
 	From     string `yaml:"from"`
+	Position int    `yaml:"position"` // 1-based; required when the file has no header
 	Type     string `yaml:"type"`
 	Format   string `yaml:"format"`
 	Required bool   `yaml:"required"`
@@ -318,7 +323,16 @@ func (c *Config) validateCSV(v *validator, i int, s Source) {
 		if len(e.Columns) == 0 {
 			v.fail("at least one column is required", "sources", i, "entities", j, "columns")
 		}
+		switch e.Encoding {
+		case "", "utf-8", "windows-1252", "latin-1":
+		default:
+			v.fail(fmt.Sprintf("unknown encoding %q (want utf-8, windows-1252 or latin-1)", e.Encoding), "sources", i, "entities", j, "encoding")
+		}
+		noHeader := e.Header != nil && !*e.Header
 		for k, col := range e.Columns {
+			if col.Position < 0 || (noHeader && col.Position == 0) {
+				v.fail("a file without a header needs each column's position (1 = first column)", "sources", i, "entities", j, "columns", k, "position")
+			}
 			if err := extract.ValidName(col.Name); err != nil {
 				v.fail(err.Error(), "sources", i, "entities", j, "columns", k, "name")
 			}
