@@ -40,13 +40,16 @@ var RequiredEntities = [][2]string{
 
 // Options say what to build and where.
 type Options struct {
-	Lake      string
-	Manifest  *extract.Manifest   // the run being loaded (the last of Runs)
-	Runs      []*extract.Manifest // every complete run since the last full one
-	IndexRun  string              // person index run id in the lake
-	Systems   map[string]string   // source name → system
-	Warehouse string              // path of the published warehouse file
-	TimeZone  string              // region time zone for calendar months
+	Lake     string
+	Manifest *extract.Manifest   // the run being loaded (the last of Runs)
+	Runs     []*extract.Manifest // every complete run since the last full one
+	IndexRun string              // person index run id in the lake
+	Systems  map[string]string   // source name → system
+	// Keys gives, for database sources, each entity's key columns: such
+	// entities land changed rows only, and the latest row per key is current.
+	Keys      map[string]map[string][]string
+	Warehouse string // path of the published warehouse file
+	TimeZone  string // region time zone for calendar months
 	// MemoryLimit is DuckDB's memory_limit, e.g. "4GB"; empty leaves DuckDB's default.
 	MemoryLimit string
 	Logger      *slog.Logger
@@ -172,7 +175,8 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 		runs = []*extract.Manifest{opt.Manifest}
 	}
 	files := map[string][]string{}
-	var keys []string
+	rowKeys := map[string][]string{}
+	var names []string
 	for _, s := range opt.Manifest.Sources {
 		sys, ok := opt.Systems[s.Name]
 		if !ok {
@@ -181,9 +185,12 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 		for _, e := range s.Entities {
 			k := sys + "__" + e.Entity
 			if _, ok := files[k]; !ok {
-				keys = append(keys, k)
+				names = append(names, k)
 			}
 			files[k] = append(files[k], extract.EntityLanding(runs, s.Name, e.Entity).Files...)
+			if key := opt.Keys[s.Name][e.Entity]; len(key) > 0 {
+				rowKeys[k] = key
+			}
 		}
 	}
 	for _, re := range RequiredEntities {
@@ -191,41 +198,66 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 			return fmt.Errorf("run %s landed no %s entity from a %s source; the warehouse needs it", opt.Manifest.RunID, re[1], re[0])
 		}
 	}
-	sort.Strings(keys)
-	view := func(name string, paths []string, current bool) error {
-		lits := make([]string, len(paths))
-		for i, p := range paths {
-			l, err := QuoteLiteral(filepath.Join(opt.Lake, filepath.FromSlash(p)))
-			if err != nil {
-				return err
-			}
-			lits[i] = l
-		}
-		ident, err := QuoteIdent(name)
-		if err != nil {
-			return err
-		}
-		src := fmt.Sprintf("read_parquet([%s], union_by_name = true)", strings.Join(lits, ", "))
-		q := "CREATE VIEW landing." + ident + " AS SELECT * FROM " + src
-		if current {
-			// Keep each source file's rows from the run that last landed it;
-			// older landings of the same file are superseded.
-			q = "CREATE VIEW landing." + ident + " AS SELECT * EXCLUDE (_latest_run) FROM (SELECT *, max(_run_id) OVER (PARTITION BY _source, _source_file) AS _latest_run FROM " + src + ") WHERE _run_id = _latest_run"
-		}
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("creating landing view %s: %w", name, err)
-		}
-		return nil
-	}
-	for _, k := range keys {
+	sort.Strings(names)
+	for _, k := range names {
 		if len(files[k]) == 0 {
 			continue
 		}
-		if err := view(k, files[k], true); err != nil {
+		src, err := readParquet(opt.Lake, files[k])
+		if err != nil {
+			return err
+		}
+		var body string
+		if key := rowKeys[k]; len(key) > 0 {
+			// Database feeds land changed rows each run: the latest version
+			// of each key is current.
+			part := []string{"_source"}
+			for _, c := range key {
+				q, err := QuoteIdent(c)
+				if err != nil {
+					return err
+				}
+				part = append(part, q)
+			}
+			body = "SELECT * FROM " + src + " QUALIFY row_number() OVER (PARTITION BY " + strings.Join(part, ", ") + " ORDER BY _run_id DESC) = 1"
+		} else {
+			// File feeds: keep each source file's rows from the run that
+			// last landed it; older landings of the same file are superseded.
+			body = "SELECT * EXCLUDE (_latest_run) FROM (SELECT *, max(_run_id) OVER (PARTITION BY _source, _source_file) AS _latest_run FROM " + src + ") WHERE _run_id = _latest_run"
+		}
+		if err := createView(ctx, conn, k, body); err != nil {
 			return err
 		}
 	}
-	return view("person_link", []string{path.Clean(filepath.ToSlash(personindex.LinkFile(opt.IndexRun)))}, false)
+	src, err := readParquet(opt.Lake, []string{path.Clean(filepath.ToSlash(personindex.LinkFile(opt.IndexRun)))})
+	if err != nil {
+		return err
+	}
+	return createView(ctx, conn, "person_link", "SELECT * FROM "+src)
+}
+
+// readParquet is a read_parquet call over lake files, quoted.
+func readParquet(lake string, files []string) (string, error) {
+	lits := make([]string, len(files))
+	for i, p := range files {
+		l, err := QuoteLiteral(filepath.Join(lake, filepath.FromSlash(p)))
+		if err != nil {
+			return "", err
+		}
+		lits[i] = l
+	}
+	return fmt.Sprintf("read_parquet([%s], union_by_name = true)", strings.Join(lits, ", ")), nil
+}
+
+func createView(ctx context.Context, conn *sql.Conn, name, body string) error {
+	ident, err := QuoteIdent(name)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE VIEW landing."+ident+" AS "+body); err != nil {
+		return fmt.Errorf("creating landing view %s: %w", name, err)
+	}
+	return nil
 }
 
 func recordRun(ctx context.Context, conn *sql.Conn, opt Options) error {

@@ -39,6 +39,11 @@ func (c *DemoCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	stop, err := serveSocialCare(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	sum, err := runPipeline(ctx, cfg, log, time.Now, runOptions{})
 	if err != nil {
 		return err

@@ -11,6 +11,9 @@ import (
 	"github.com/sharedcare/sharedcare/extract"
 	"github.com/sharedcare/sharedcare/extract/audit"
 	"github.com/sharedcare/sharedcare/extract/csv"
+	"github.com/sharedcare/sharedcare/extract/fhir"
+	"github.com/sharedcare/sharedcare/extract/hl7"
+	"github.com/sharedcare/sharedcare/extract/postgres"
 	"github.com/sharedcare/sharedcare/load"
 	"github.com/sharedcare/sharedcare/transform/personindex"
 )
@@ -39,7 +42,7 @@ type runSummary struct {
 }
 
 // sourceFor wires one configured source to its connector.
-func sourceFor(cfg *config.Config, s config.Source) (extract.Source, error) {
+func sourceFor(cfg *config.Config, s config.Source, log *slog.Logger) (extract.Source, error) {
 	root := cfg.Path(s.Path)
 	switch s.Kind {
 	case config.KindAuditJSONL:
@@ -61,6 +64,20 @@ func sourceFor(cfg *config.Config, s config.Source) (extract.Source, error) {
 			ents = append(ents, ce)
 		}
 		return csv.New(root, ents, cfg.Location)
+	case config.KindHL7:
+		return hl7.New(root, s.Files, hl7.WithLocation(cfg.Location))
+	case config.KindFHIR:
+		return fhir.New(root, s.Files)
+	case config.KindPostgres:
+		dsn, err := cfg.DSN(s)
+		if err != nil {
+			return nil, err
+		}
+		var tables []postgres.Table
+		for _, t := range s.Tables {
+			tables = append(tables, postgres.Table{Entity: t.Entity, Table: t.Table, Query: t.Query, Watermark: t.Watermark, Key: t.Key})
+		}
+		return postgres.New(postgres.Config{DSN: postgres.Secret(dsn), Tables: tables, Retries: 3, Backoff: time.Second, Location: cfg.Location, Logger: log})
 	}
 	return nil, fmt.Errorf("source %s: unknown kind %q", s.Name, s.Kind)
 }
@@ -74,13 +91,20 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	lake := cfg.Path(cfg.Lake)
 	srcs := make([]extract.Source, len(cfg.Sources))
 	systems := map[string]string{}
+	keys := map[string]map[string][]string{}
 	for i, s := range cfg.Sources {
-		src, err := sourceFor(cfg, s)
+		src, err := sourceFor(cfg, s, log)
 		if err != nil {
 			return nil, usageError{fmt.Errorf("%s: %w", cfg.File, err)}
 		}
 		srcs[i] = src
 		systems[s.Name] = s.System
+		for _, t := range s.Tables {
+			if keys[s.Name] == nil {
+				keys[s.Name] = map[string][]string{}
+			}
+			keys[s.Name][t.Entity] = t.Key
+		}
 	}
 
 	// Extract.
@@ -113,28 +137,30 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	}
 	runs := extract.SinceLastFull(all)
 
-	// Transform: the person index from every GP patients entity.
+	// Transform: the person index from every source's person-level records.
 	t0 := time.Now()
 	prev, err := personindex.ReadPrevious(ctx, lake, nil)
 	if err != nil {
 		return nil, err
 	}
 	var recs []personindex.Record
-	for _, s := range m.Sources {
-		if systems[s.Name] != "gp" {
+	for _, s := range cfg.Sources {
+		if s.Persons == nil {
 			continue
 		}
-		if m.Entity(s.Name, "patients") == nil {
-			continue
-		}
-		r, err := personindex.ReadGPPatients(ctx, lake, s.Name, extract.EntityLanding(runs, s.Name, "patients"), nil)
+		r, err := personindex.ReadPersons(ctx, lake, personindex.PersonSource{
+			Source: s.Name, System: s.System, Entity: s.Persons.Entity, Key: s.Persons.Key,
+			Landing: extract.EntityLanding(runs, s.Name, s.Persons.Entity),
+			ByFile:  s.Kind != config.KindPostgres,
+		}, nil)
 		if err != nil {
-			return nil, fmt.Errorf("reading landed GP patients of %s: %w", s.Name, err)
+			return nil, fmt.Errorf("reading person records of %s: %w", s.Name, err)
 		}
+		log.Debug("person records read", "source", s.Name, "records", len(r))
 		recs = append(recs, r...)
 	}
 	if len(recs) == 0 {
-		return nil, errors.New("no GP patient records landed: the person index needs at least one")
+		return nil, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
 	}
 	links, st := personindex.Build(recs, prev)
 	if err := personindex.Write(lake, m.RunID, links, nil); err != nil {
@@ -147,7 +173,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	t0 = time.Now()
 	wh := cfg.Path(cfg.Warehouse)
 	err = load.Build(ctx, load.Options{
-		Lake: lake, Manifest: m, Runs: runs, IndexRun: m.RunID, Systems: systems,
+		Lake: lake, Manifest: m, Runs: runs, IndexRun: m.RunID, Systems: systems, Keys: keys,
 		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: "4GB", Logger: log,
 	})
 	if err != nil {

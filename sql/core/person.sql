@@ -1,28 +1,44 @@
 -- Grain: one row per person in the person index (golden record).
--- Survivorship: every field comes from the person's most recently updated
--- GP record (latest last_updated, then record key for a stable tie-break).
+-- Survivorship, the same rule for every field: the value from the most
+-- trusted system that has one — GP (the registered list, kept up to date with
+-- the national demographics service), then the acute hospital, mental health,
+-- social care, social prescribing — and within a system the most recently
+-- updated record (GP last_updated), then the record key for a stable tie-break.
 CREATE TABLE core.person AS
 WITH recs AS (
-    SELECT l.*, g.last_updated
+    SELECT
+        l.*,
+        g.last_updated,
+        CASE l.system
+            WHEN 'gp' THEN 5 WHEN 'acute' THEN 4 WHEN 'mentalhealth' THEN 3
+            WHEN 'socialcare' THEN 2 WHEN 'socialprescribing' THEN 1 ELSE 0
+        END AS trust
     FROM landing.person_link l
     LEFT JOIN staging.stg_gp__patients g
       ON l.source = g.source AND l.entity = 'patients' AND l.record_key = g.record_key
+),
+ranked AS (
+    SELECT *, row_number() OVER (
+        PARTITION BY person_id
+        ORDER BY trust DESC, last_updated DESC NULLS LAST, source, record_key) AS rank
+    FROM recs
 )
 SELECT
     person_id,
-    arg_max(nhs_number, (nhs_number IS NOT NULL, last_updated, record_key)) AS nhs_number,
-    arg_max(given_name, (last_updated, record_key))        AS given_name,
-    arg_max(family_name, (last_updated, record_key))       AS family_name,
-    arg_max(date_of_birth, (last_updated, record_key))     AS date_of_birth,
-    arg_max(sex, (last_updated, record_key))               AS sex,
-    arg_max(postcode, (last_updated, record_key))          AS postcode,
-    arg_max(postcode_district, (last_updated, record_key)) AS postcode_district,
-    count(*)                                               AS source_records
-FROM recs
+    first(nhs_number ORDER BY nhs_number IS NULL, rank)               AS nhs_number,
+    first(given_name ORDER BY given_name IS NULL, rank)               AS given_name,
+    first(family_name ORDER BY family_name IS NULL, rank)             AS family_name,
+    first(date_of_birth ORDER BY date_of_birth IS NULL, rank)         AS date_of_birth,
+    first(sex ORDER BY sex = 'U', rank)                               AS sex,
+    first(postcode ORDER BY postcode IS NULL, rank)                   AS postcode,
+    first(postcode_district ORDER BY postcode_district IS NULL, rank) AS postcode_district,
+    count(*)                                                          AS source_records,
+    count(DISTINCT system)                                            AS source_systems
+FROM ranked
 GROUP BY person_id
 ORDER BY person_id;
 
-COMMENT ON TABLE core.person IS 'The person index: one row per person, with the golden record taken from the most recently updated source record.';
+COMMENT ON TABLE core.person IS 'The person index: one row per person, with a golden record taken field by field from the most trusted system that has a value (GP, acute, mental health, social care, social prescribing), most recent first.';
 COMMENT ON COLUMN core.person.person_id IS 'Persistent person id; kept from run to run for the same person.';
 COMMENT ON COLUMN core.person.nhs_number IS 'Valid NHS number (Modulus 11), ten digits; NULL when no linked record has one. Identifiable.';
 COMMENT ON COLUMN core.person.given_name IS 'Standardised given name(s): upper case, no accents, punctuation or titles. Identifiable.';
@@ -32,3 +48,4 @@ COMMENT ON COLUMN core.person.sex IS 'Sex: M, F, I (indeterminate or other) or U
 COMMENT ON COLUMN core.person.postcode IS 'Standardised UK postcode (e.g. BS1 4DJ). Identifiable.';
 COMMENT ON COLUMN core.person.postcode_district IS 'Postcode district (outward code, e.g. BS1).';
 COMMENT ON COLUMN core.person.source_records IS 'Number of source records linked to this person.';
+COMMENT ON COLUMN core.person.source_systems IS 'Number of different systems (GP, acute, …) holding a record of this person.';

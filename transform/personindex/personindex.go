@@ -23,6 +23,7 @@ import (
 // Record is one person-level source record as landed.
 type Record struct {
 	Source    string
+	System    string // kind of system (gp, acute, …), for survivorship
 	Entity    string
 	RecordKey string // unique within source and entity
 	NHSNumber string // as written in the source
@@ -36,6 +37,7 @@ type Record struct {
 // Link is a standardised record and the person it belongs to.
 type Link struct {
 	Source, Entity, RecordKey string
+	System                    string
 	PersonID                  int64
 	Rule                      string // "nhs_number" or "singleton"
 	NHSNumber                 string // valid, normalised; empty otherwise
@@ -92,7 +94,7 @@ func Build(recs []Record, prev *Previous) ([]Link, Stats) {
 	for i, r := range recs {
 		nhs, status := nhsStatus(r.NHSNumber)
 		pc := standardise.ParsePostcode(r.Postcode)
-		links[i] = Link{Source: r.Source, Entity: r.Entity, RecordKey: r.RecordKey,
+		links[i] = Link{Source: r.Source, System: r.System, Entity: r.Entity, RecordKey: r.RecordKey,
 			NHSNumber: nhs, NHSStatus: status,
 			GivenName: standardise.Name(r.GivenName), Family: standardise.Name(r.Family),
 			BirthDate: r.BirthDate, Sex: standardise.Sex(r.Sex), Postcode: pc.Full, District: pc.District}
@@ -183,6 +185,7 @@ func Build(recs []Record, prev *Previous) ([]Link, Stats) {
 
 var linkSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "source", Type: arrow.BinaryTypes.String},
+	{Name: "system", Type: arrow.BinaryTypes.String},
 	{Name: "entity", Type: arrow.BinaryTypes.String},
 	{Name: "record_key", Type: arrow.BinaryTypes.String},
 	{Name: "person_id", Type: arrow.PrimitiveTypes.Int64},
@@ -228,22 +231,23 @@ func Write(lake, runID string, links []Link, mem memory.Allocator) error {
 	}
 	for n, l := range links {
 		b.Field(0).(*array.StringBuilder).Append(l.Source)
-		b.Field(1).(*array.StringBuilder).Append(l.Entity)
-		b.Field(2).(*array.StringBuilder).Append(l.RecordKey)
-		b.Field(3).(*array.Int64Builder).Append(l.PersonID)
-		b.Field(4).(*array.StringBuilder).Append(l.Rule)
-		str(5, l.NHSNumber)
-		b.Field(6).(*array.StringBuilder).Append(l.NHSStatus)
-		str(7, l.GivenName)
-		str(8, l.Family)
+		b.Field(1).(*array.StringBuilder).Append(l.System)
+		b.Field(2).(*array.StringBuilder).Append(l.Entity)
+		b.Field(3).(*array.StringBuilder).Append(l.RecordKey)
+		b.Field(4).(*array.Int64Builder).Append(l.PersonID)
+		b.Field(5).(*array.StringBuilder).Append(l.Rule)
+		str(6, l.NHSNumber)
+		b.Field(7).(*array.StringBuilder).Append(l.NHSStatus)
+		str(8, l.GivenName)
+		str(9, l.Family)
 		if l.BirthDate.IsZero() {
-			b.Field(9).AppendNull()
+			b.Field(10).AppendNull()
 		} else {
-			b.Field(9).(*array.Date32Builder).Append(arrow.Date32FromTime(l.BirthDate))
+			b.Field(10).(*array.Date32Builder).Append(arrow.Date32FromTime(l.BirthDate))
 		}
-		b.Field(10).(*array.StringBuilder).Append(l.Sex)
-		str(11, l.Postcode)
-		str(12, l.District)
+		b.Field(11).(*array.StringBuilder).Append(l.Sex)
+		str(12, l.Postcode)
+		str(13, l.District)
 		if (n+1)%65536 == 0 {
 			if err := flush(); err != nil {
 				pf.Abort()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -79,33 +81,82 @@ func date(a arrow.Array, i int) time.Time {
 	return a.(*array.Date32).Value(i).ToTime()
 }
 
-// GPPatientColumns are the landed columns the index reads from a GP
-// patients entity; the source's CSV mapping must produce them.
-var GPPatientColumns = []string{"practice_code", "patient_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode"}
+// PersonColumns are the landed columns the index reads from a person-level
+// entity, besides its key columns; the source's mapping must produce them.
+var PersonColumns = []string{"nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode"}
 
-// ReadGPPatients reads the current landed GP patients of a source: for each
-// source file, the rows of the run that last landed it. The record key is
-// practice_code/patient_id.
-func ReadGPPatients(ctx context.Context, lake, source string, landing extract.Landing, mem memory.Allocator) ([]Record, error) {
+// PersonSource says where one source's person-level records are.
+type PersonSource struct {
+	Source, System, Entity string
+	// Key lists the columns whose values, joined with "/", make the record
+	// key; empty means the column record_key.
+	Key []string
+	// Landing is the entity's landing across runs.
+	Landing extract.Landing
+	// ByFile keeps, for each source file, only the rows of the run that last
+	// landed it (file feeds). Database feeds land changed rows only, so
+	// every run's rows count and the latest per key wins.
+	ByFile bool
+}
+
+// ReadPersons reads the current person-level records of one source. When a
+// record key appears more than once (an HL7 feed sends a patient's
+// demographics with every message), the last one read wins: files are read
+// in run order and rows in their order within a file.
+func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.Allocator) ([]Record, error) {
+	key := ps.Key
+	if len(key) == 0 {
+		key = []string{"record_key"}
+	}
+	cols := append(append(append([]string{}, key...), PersonColumns...), extract.ColRunID, extract.ColSourceFile)
+	k, n := len(key), len(key)+len(PersonColumns)
+	index := map[string]int{}
 	var recs []Record
-	cols := append(append([]string{}, GPPatientColumns...), extract.ColRunID, extract.ColSourceFile)
-	n := len(GPPatientColumns)
-	for _, f := range landing.Files {
+	for _, f := range ps.Landing.Files {
 		err := ReadParquet(ctx, filepath.Join(lake, filepath.FromSlash(f)), cols, mem, func(c []arrow.Array, i int) error {
-			if landing.LatestRun[str(c[n+1], i)] != str(c[n], i) {
+			if ps.ByFile && ps.Landing.LatestRun[str(c[n+1], i)] != str(c[n], i) {
 				return nil // superseded by a later landing of the same file
 			}
-			recs = append(recs, Record{
-				Source: source, Entity: "patients",
-				RecordKey: str(c[0], i) + "/" + str(c[1], i),
-				NHSNumber: str(c[2], i), GivenName: str(c[3], i), Family: str(c[4], i),
-				BirthDate: date(c[5], i), Sex: str(c[6], i), Postcode: str(c[7], i),
-			})
+			parts := make([]string, k)
+			for j := range k {
+				parts[j] = text(c[j], i)
+			}
+			rk := strings.Join(parts, "/")
+			if rk == "" || strings.Trim(rk, "/") == "" {
+				return nil // no key: the connector has already counted it
+			}
+			r := Record{
+				Source: ps.Source, System: ps.System, Entity: ps.Entity, RecordKey: rk,
+				NHSNumber: str(c[k], i), GivenName: str(c[k+1], i), Family: str(c[k+2], i),
+				BirthDate: date(c[k+3], i), Sex: str(c[k+4], i), Postcode: str(c[k+5], i),
+			}
+			if at, ok := index[rk]; ok {
+				recs[at] = r
+				return nil
+			}
+			index[rk] = len(recs)
+			recs = append(recs, r)
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
 		}
 	}
 	return recs, nil
+}
+
+// text renders a key column's value as text.
+func text(a arrow.Array, i int) string {
+	if a.IsNull(i) {
+		return ""
+	}
+	switch a := a.(type) {
+	case *array.String:
+		return a.Value(i)
+	case *array.Int64:
+		return strconv.FormatInt(a.Value(i), 10)
+	case *array.Date32:
+		return a.Value(i).ToTime().Format(time.DateOnly)
+	}
+	return a.ValueStr(i)
 }

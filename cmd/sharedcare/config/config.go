@@ -48,12 +48,15 @@ type Config struct {
 
 // Systems a source can feed. The warehouse's staging SQL is written per
 // system, so a source names the system it carries.
-var Systems = []string{"gp", "portal", "reference", "socialprescribing"}
+var Systems = []string{"gp", "acute", "mentalhealth", "socialcare", "socialprescribing", "portal", "reference"}
 
 // Source kinds (connectors).
 const (
 	KindCSV        = "csv"
 	KindAuditJSONL = "audit_jsonl"
+	KindHL7        = "hl7"
+	KindFHIR       = "fhir"
+	KindPostgres   = "postgres"
 )
 
 // Source is one upstream system feed.
@@ -61,9 +64,35 @@ type Source struct {
 	Name     string   `yaml:"name"`
 	System   string   `yaml:"system"`
 	Kind     string   `yaml:"kind"`
-	Path     string   `yaml:"path"`
-	Files    []string `yaml:"files"`    // audit_jsonl: glob patterns
+	Path     string   `yaml:"path"`     // file kinds: the directory the files are under
+	Files    []string `yaml:"files"`    // audit_jsonl, hl7, fhir: glob patterns
 	Entities []Entity `yaml:"entities"` // csv: one mapping per entity
+	// postgres: the connection string comes from an environment variable or
+	// a file (never from this file), and the tables to land.
+	DSNEnv  string  `yaml:"dsn_env"`
+	DSNFile string  `yaml:"dsn_file"`
+	Tables  []Table `yaml:"tables"`
+	// Persons names the entity holding the source's person-level records
+	// (for the person index) and the columns that make its record key.
+	Persons *Persons `yaml:"persons"`
+}
+
+// Table is one PostgreSQL table or query landed as an entity.
+type Table struct {
+	Entity    string   `yaml:"entity"`
+	Table     string   `yaml:"table"`
+	Query     string   `yaml:"query"`
+	Watermark string   `yaml:"watermark"`
+	Key       []string `yaml:"key"`
+}
+
+// Persons says where a source's person-level records are. The entity must
+// land the columns nhs_number, given_name, family_name, date_of_birth, sex
+// and postcode; Key lists the columns whose values, joined with "/", make
+// the record key (default record_key).
+type Persons struct {
+	Entity string   `yaml:"entity"`
+	Key    []string `yaml:"key"`
 }
 
 // Entity maps CSV files to a landed entity.
@@ -265,7 +294,9 @@ func (c *Config) validate(v *validator) {
 		if !slices.Contains(Systems, s.System) {
 			v.fail(fmt.Sprintf("unknown system %q (want one of %s)", s.System, strings.Join(Systems, ", ")), "sources", i, "system")
 		}
-		if s.Path == "" {
+		if s.Kind == KindPostgres {
+			c.validatePostgres(v, i, s)
+		} else if s.Path == "" {
 			v.fail("is required", "sources", i, "path")
 		} else if st, err := os.Stat(c.Path(s.Path)); err != nil {
 			v.fail(fmt.Sprintf("%s does not exist", c.Path(s.Path)), "sources", i, "path")
@@ -275,13 +306,25 @@ func (c *Config) validate(v *validator) {
 		switch s.Kind {
 		case KindCSV:
 			c.validateCSV(v, i, s)
-		case KindAuditJSONL:
+		case KindPostgres:
+		case KindAuditJSONL, KindHL7, KindFHIR:
 			if len(s.Files) == 0 {
+
 				v.fail("at least one file pattern is required", "sources", i, "files")
 			}
 			c.validatePatterns(v, s.Files, "sources", i, "files")
 		default:
-			v.fail(fmt.Sprintf("unknown kind %q (want %s or %s)", s.Kind, KindCSV, KindAuditJSONL), "sources", i, "kind")
+			v.fail(fmt.Sprintf("unknown kind %q (want csv, audit_jsonl, hl7, fhir or postgres)", s.Kind), "sources", i, "kind")
+		}
+		if p := s.Persons; p != nil {
+			if err := extract.ValidName(p.Entity); err != nil {
+				v.fail(err.Error(), "sources", i, "persons", "entity")
+			}
+			for k, col := range p.Key {
+				if err := extract.ValidName(col); err != nil {
+					v.fail(err.Error(), "sources", i, "persons", "key", k)
+				}
+			}
 		}
 	}
 	switch c.Matching.Model {
@@ -398,4 +441,46 @@ func (c *Config) validateSchedule(v *validator) {
 			v.fail(fmt.Sprintf("unknown command %q (want one of %s)", j.Command, strings.Join(Commands, ", ")), "schedule", "jobs", i, "command")
 		}
 	}
+}
+
+func (c *Config) validatePostgres(v *validator, i int, s Source) {
+	if (s.DSNEnv == "") == (s.DSNFile == "") {
+		v.fail("set exactly one of dsn_env (an environment variable holding the connection string) and dsn_file", "sources", i, "dsn_env")
+	}
+	if len(s.Tables) == 0 {
+		v.fail("a postgres source needs at least one table", "sources", i, "tables")
+	}
+	for j, t := range s.Tables {
+		if err := extract.ValidName(t.Entity); err != nil {
+			v.fail(err.Error(), "sources", i, "tables", j, "entity")
+		}
+		if (t.Table == "") == (strings.TrimSpace(t.Query) == "") {
+			v.fail("set exactly one of table and query", "sources", i, "tables", j, "table")
+		}
+		if len(t.Key) == 0 {
+			v.fail("key columns are required: they identify a row across incremental runs", "sources", i, "tables", j, "key")
+		}
+		for k, col := range t.Key {
+			if err := extract.ValidName(col); err != nil {
+				v.fail(err.Error(), "sources", i, "tables", j, "key", k)
+			}
+		}
+	}
+}
+
+// DSN returns a postgres source's connection string from its environment
+// variable or file. It is never logged.
+func (c *Config) DSN(s Source) (string, error) {
+	if s.DSNEnv != "" {
+		d := os.Getenv(s.DSNEnv)
+		if d == "" {
+			return "", fmt.Errorf("source %s: environment variable %s (dsn_env) is not set", s.Name, s.DSNEnv)
+		}
+		return d, nil
+	}
+	b, err := os.ReadFile(c.Path(s.DSNFile))
+	if err != nil {
+		return "", fmt.Errorf("source %s: reading dsn_file: %w", s.Name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }

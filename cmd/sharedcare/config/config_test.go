@@ -13,7 +13,7 @@ import (
 func region(t *testing.T, edit func(string) string) (string, []byte) {
 	t.Helper()
 	dir := t.TempDir()
-	for _, d := range []string{"sources/gp", "sources/portal", "sources/reference", "sources/socialprescribing"} {
+	for _, d := range []string{"sources/gp", "sources/acute", "sources/mentalhealth", "sources/portal", "sources/reference", "sources/socialprescribing"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +35,7 @@ func TestSyntheticRegionLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Region != "Test" || c.Location.String() != "Europe/London" || len(c.Sources) != 5 || len(c.Schedule.Jobs) != 2 {
+	if c.Region != "Test" || c.Location.String() != "Europe/London" || len(c.Sources) != 8 || len(c.Schedule.Jobs) != 2 {
 		t.Errorf("loaded %+v", c)
 	}
 	if got := c.Path(c.Lake); got != filepath.Join(filepath.Dir(path), "lake") {
@@ -65,7 +65,7 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 		{"missing path", func(s string) string {
 			return strings.Replace(s, "path: sources/reference", "path: sources/nowhere", 1)
 		},
-			"path: sources/nowhere", "sources[4].path"},
+			"path: sources/nowhere", "sources[7].path"},
 		{"bad column type", func(s string) string {
 			return strings.Replace(s, "{name: dose, type: string}", "{name: dose, type: text}", 1)
 		}, "{name: dose, type: text}", "sources[0].entities[1].columns[5].type"},
@@ -76,9 +76,9 @@ func TestErrorsNameKeyAndLine(t *testing.T) {
 		{"unknown command", func(s string) string { return strings.Replace(s, "command: report}", "command: rm}", 1) },
 			"command: rm}", "schedule.jobs[1].command"},
 		{"hostile source name", func(s string) string { return strings.Replace(s, "name: reference", "name: \"ref; DROP TABLE x\"", 1) },
-			"DROP TABLE", "sources[4].name"},
+			"DROP TABLE", "sources[7].name"},
 		{"escaping pattern", func(s string) string { return strings.Replace(s, "files: [users.csv]", "files: [../../etc/passwd]", 1) },
-			"../../etc/passwd", "sources[2].entities[0].files[0]"},
+			"../../etc/passwd", "sources[5].entities[0].files[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

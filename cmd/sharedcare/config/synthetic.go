@@ -29,6 +29,7 @@ sources:
     system: gp
     kind: csv
     path: sources/gp
+    persons: {entity: patients, key: [practice_code, patient_id]}
     entities:
       - entity: patients
         files: [patients.csv]
@@ -80,6 +81,39 @@ sources:
           - {name: onset_date, type: date, format: "02/01/2006"}
           - {name: status, type: string}
 
+  - name: acute
+    system: acute
+    kind: hl7
+    path: sources/acute
+    files: ["adt/*.hl7"]
+    persons: {entity: patients}
+
+  - name: mentalhealth
+    system: mentalhealth
+    kind: fhir
+    path: sources/mentalhealth
+    files: ["*.ndjson"]
+    persons: {entity: patients}
+
+  # The social care system is a PostgreSQL database (sources/socialcare/
+  # socialcare.sql loads it). sharedcare demo serves it from a throwaway
+  # server and sets the variable; otherwise set it to your server's DSN.
+  - name: socialcare
+    system: socialcare
+    kind: postgres
+    dsn_env: SHAREDCARE_SOCIALCARE_DSN
+    persons: {entity: people, key: [person_id]}
+    tables:
+      - entity: people
+        query: >-
+          SELECT person_id, nhs_number, title, forename AS given_name, middle_names,
+          surname AS family_name, date_of_birth, gender AS sex, address_line_1,
+          address_line_2, town, postcode, phone, created_at, updated_at FROM people
+        key: [person_id]
+        watermark: updated_at
+      - {entity: care_packages, table: care_packages, key: [package_id], watermark: updated_at}
+      - {entity: safeguarding_referrals, table: safeguarding_referrals, key: [referral_id], watermark: updated_at}
+
   - name: portal_audit
     system: portal
     kind: audit_jsonl
@@ -104,6 +138,7 @@ sources:
     system: socialprescribing
     kind: csv
     path: sources/socialprescribing
+    persons: {entity: clients, key: [client_id]}
     entities:
       - entity: clients
         files: [clients.csv]
@@ -111,10 +146,10 @@ sources:
           - {name: client_id, type: string, required: true}
           - {name: nhs_number, type: string}
           - {name: title, type: string}
-          - {name: first_name, type: string}
-          - {name: last_name, type: string}
+          - {name: given_name, from: first_name, type: string}
+          - {name: family_name, from: last_name, type: string}
           - {name: date_of_birth, type: date, format: "02/01/2006"}
-          - {name: gender, type: string}
+          - {name: sex, from: gender, type: string}
           - {name: address_line_1, type: string}
           - {name: address_line_2, type: string}
           - {name: town, type: string}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
+	"github.com/sharedcare/sharedcare/extract/postgres/pgtest"
+)
+
+// socialCareSQL is where sharedcare synth writes the social care database.
+const socialCareSQL = "sources/socialcare/socialcare.sql"
+
+// serveSocialCare starts a throwaway PostgreSQL server (initdb in a
+// temporary directory, a free port on 127.0.0.1), loads the synthetic
+// region's social care database into it, and points every postgres source's
+// dsn_env at it. stop shuts the server down and removes its files.
+func serveSocialCare(ctx context.Context, cfg *config.Config, log *slog.Logger) (stop func(), err error) {
+	dir, err := os.MkdirTemp("", "sharedcare-socialcare-")
+	if err != nil {
+		return nil, err
+	}
+	srv, err := pgtest.Start(ctx, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting PostgreSQL for the social care system (make test installs the Debian package postgresql): %w", err)
+	}
+	stop = func() {
+		if err := srv.Stop(); err != nil {
+			log.Warn("stopping the social care database", "error", err.Error())
+		}
+		os.RemoveAll(dir)
+	}
+	dsn, err := srv.CreateDatabase(ctx, "socialcare")
+	if err == nil {
+		err = srv.LoadSQLInto(ctx, dsn, cfg.Path(socialCareSQL))
+	}
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("loading %s: %w", filepath.Base(socialCareSQL), err)
+	}
+	for _, s := range cfg.Sources {
+		if s.Kind == config.KindPostgres && s.DSNEnv != "" {
+			os.Setenv(s.DSNEnv, dsn)
+		}
+	}
+	log.Info("social care database served", "port", srv.Port)
+	return stop, nil
+}
