@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/history"
 )
 
 // DemoCmd runs the whole path on a synthetic region.
@@ -44,7 +45,12 @@ func (c *DemoCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer stop()
-	sum, err := runPipeline(ctx, cfg, log, time.Now, runOptions{})
+	var sum *runSummary
+	err = tracked(ctx, cfg, log, runInfo{Command: "run", Trigger: history.Manual}, func(ctx context.Context, rec *history.Record) error {
+		var err error
+		sum, err = runPipeline(ctx, cfg, log, time.Now, runOptions{Steps: stepRecorder{rec}})
+		return err
+	})
 	if err != nil {
 		return err
 	}

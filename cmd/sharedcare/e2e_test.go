@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,9 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/history"
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/runlock"
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/schedule"
 	"github.com/sharedcare/sharedcare/load"
 )
 
@@ -130,6 +134,9 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("report uptake table equals truth", func(t *testing.T) {
+		// Figures before disclosure control must equal the truth.
+		off := false
+		r.cfg.Report.DisclosureControl = &off
 		res, err := writeReport(ctx, r.cfg, end, r.log)
 		if err != nil {
 			t.Fatal(err)
@@ -149,6 +156,9 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatal("uptake table is empty")
 		}
 		for _, row := range uptake {
+			if row["org_code"] == "ALL" {
+				continue // the total row
+			}
 			tr, ok := truth[row["org_code"]]
 			if !ok {
 				t.Errorf("report lists %s, which the truth does not have", row["org_code"])
@@ -408,5 +418,62 @@ func TestIncrementalNights(t *testing.T) {
 		if full[k] != v {
 			t.Errorf("%s differs between the incremental and the full run", k)
 		}
+	}
+}
+
+// TestRunLockAndHistory: a run while another holds the lock is refused with
+// the locked exit code and the holder named; runs are recorded in the
+// history with their steps and counts; the scheduler's jobs resolve.
+func TestRunLockAndHistory(t *testing.T) {
+	ctx := context.Background()
+	r := newRegion(t, 300, 13, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	held, err := runlock.Acquire(lockPath(r.cfg), runlock.Holder{PID: 4242, Command: "run", Started: time.Now(), Host: "elsewhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tracked(ctx, r.cfg, r.log, runInfo{Command: "run", Trigger: history.Manual}, func(ctx context.Context, rec *history.Record) error {
+		t.Error("a second run ran while the lock was held")
+		return nil
+	})
+	if !errors.Is(err, runlock.ErrLocked) || !strings.Contains(err.Error(), "4242") {
+		t.Fatalf("want a locked error naming pid 4242, got %v", err)
+	}
+	if code := exitCode(ctx, r.log, err); code != ExitLocked {
+		t.Errorf("exit code %d, want %d", code, ExitLocked)
+	}
+	held.Release()
+
+	err = tracked(ctx, r.cfg, r.log, runInfo{Command: "run", Trigger: history.Manual}, func(ctx context.Context, rec *history.Record) error {
+		_, err := runPipeline(ctx, r.cfg, r.log, time.Now, runOptions{Steps: stepRecorder{rec}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := errors.New("boom")
+	if err := tracked(ctx, r.cfg, r.log, runInfo{Command: "report", Trigger: history.Manual}, func(context.Context, *history.Record) error { return failing }); err != failing {
+		t.Fatalf("tracked returned %v", err)
+	}
+	recs, skipped, err := history.Read(historyPath(r.cfg))
+	if err != nil || len(skipped) != 0 {
+		t.Fatal(err, skipped)
+	}
+	if len(recs) != 2 {
+		t.Fatalf("history has %d runs, want 2", len(recs))
+	}
+	run, rep := recs[0], recs[1]
+	if run.Status != history.Succeeded || run.Read == 0 || run.Read != run.Landed+run.Rejected || len(run.Steps) < 3 {
+		t.Errorf("run record %+v", run)
+	}
+	if rep.Status != history.Failed || rep.Error != "boom" {
+		t.Errorf("report record %+v", rep)
+	}
+	d, err := newDaemon(r.cfg, r.log, schedule.NewFakeClock(time.Date(2025, 10, 24, 12, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := d.NextRuns(time.Date(2025, 10, 24, 12, 0, 0, 0, time.UTC))
+	if got := next["nightly"].In(r.cfg.Location).Format("2006-01-02 15:04 MST"); got != "2025-10-25 01:30 BST" {
+		t.Errorf("next nightly run %s", got)
 	}
 }

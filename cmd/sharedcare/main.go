@@ -17,6 +17,8 @@ import (
 	_ "time/tzdata" // Europe/London works on hosts without a zoneinfo database
 
 	"github.com/alecthomas/kong"
+
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/runlock"
 )
 
 // Exit codes, for schedulers.
@@ -24,6 +26,7 @@ const (
 	ExitOK        = 0
 	ExitFailure   = 1 // the command ran and failed; see the log
 	ExitUsage     = 2 // bad flags or configuration; nothing was run
+	ExitLocked    = 3 // another run holds the lock; nothing was run
 	ExitCancelled = 4 // stopped by SIGINT or SIGTERM; published outputs untouched
 )
 
@@ -32,11 +35,13 @@ type CLI struct {
 	LogFormat string `help:"Log format: text or json (for log collectors)." enum:"text,json" default:"text"`
 	Verbose   bool   `help:"Log debug detail." short:"v"`
 
-	Synth  SynthCmd  `cmd:"" help:"Generate a synthetic region: every source system in its native format, a ground truth kept apart, and a config file."`
-	Run    RunCmd    `cmd:"" help:"Run the nightly pipeline: extract every source into the lake, build the person index, build and publish the warehouse."`
-	Report ReportCmd `cmd:"" help:"Write the monthly programme board report (HTML and CSV) from the published warehouse."`
-	Demo   DemoCmd   `cmd:"" help:"Generate a synthetic region, run the pipeline, write the report for the last complete month, and say where everything is."`
-	SQL    SQLCmd    `cmd:"" name:"sql" help:"Run a read-only SQL query against the warehouse and print the result."`
+	Synth    SynthCmd    `cmd:"" help:"Generate a synthetic region: every source system in its native format, a ground truth kept apart, and a config file."`
+	Run      RunCmd      `cmd:"" help:"Run the nightly pipeline: extract every source into the lake, build the person index, build and publish the warehouse."`
+	Report   ReportCmd   `cmd:"" help:"Write the monthly programme board report (HTML and CSV) from the published warehouse."`
+	Demo     DemoCmd     `cmd:"" help:"Generate a synthetic region, run the pipeline, write the report for the last complete month, and say where everything is."`
+	SQL      SQLCmd      `cmd:"" name:"sql" help:"Run a read-only SQL query against the warehouse and print the result."`
+	Schedule ScheduleCmd `cmd:"" help:"Run the scheduler daemon: the configured jobs on their cron specs in the configured time zone, never two at once, a missed run caught up on start. Stops cleanly on SIGTERM."`
+	Status   StatusCmd   `cmd:"" help:"Show recent runs (status, duration, counts, errors), a run in progress and the next scheduled times."`
 }
 
 // usageError marks errors in what the user asked for (exit code 2).
@@ -74,6 +79,9 @@ func exitCode(ctx context.Context, log *slog.Logger, err error) int {
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
 		log.Error("cancelled; published outputs are untouched")
 		return ExitCancelled
+	case errors.Is(err, runlock.ErrLocked):
+		log.Error("another run holds the lock; nothing was run", "error", err.Error())
+		return ExitLocked
 	case errors.As(err, new(usageError)):
 		fmt.Fprintln(os.Stderr, "sharedcare:", err)
 		return ExitUsage

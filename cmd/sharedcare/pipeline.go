@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/history"
 	"github.com/sharedcare/sharedcare/extract"
 	"github.com/sharedcare/sharedcare/extract/audit"
 	"github.com/sharedcare/sharedcare/extract/csv"
@@ -30,8 +31,10 @@ func (c *RunCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return usageError{err}
 	}
-	_, err = runPipeline(ctx, cfg, log, time.Now, runOptions{Full: c.Full})
-	return err
+	return tracked(ctx, cfg, log, runInfo{Command: "run", Trigger: history.Manual}, func(ctx context.Context, rec *history.Record) error {
+		_, err := runPipeline(ctx, cfg, log, time.Now, runOptions{Full: c.Full, Steps: stepRecorder{rec}})
+		return err
+	})
 }
 
 // runSummary says what a pipeline run did.
@@ -84,7 +87,8 @@ func sourceFor(cfg *config.Config, s config.Source, log *slog.Logger) (extract.S
 
 // runOptions change how a run extracts.
 type runOptions struct {
-	Full bool // see RunCmd.Full
+	Full  bool         // see RunCmd.Full
+	Steps stepRecorder // receives each step for the run history
 }
 
 func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time, opt runOptions) (*runSummary, error) {
@@ -120,6 +124,11 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	for i, s := range cfg.Sources {
 		t0 := time.Now()
 		sm, err := run.Land(ctx, s.Name, s.Kind, srcs[i])
+		var read, landed, rejected int64
+		for _, e := range sm.Entities {
+			read, landed, rejected = read+e.Read, landed+e.Landed, rejected+e.Rejected
+		}
+		opt.Steps.add("extract "+s.Name, t0, read, landed, rejected, err)
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +172,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 		return nil, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
 	}
 	links, st := personindex.Build(recs, prev)
-	if err := personindex.Write(lake, m.RunID, links, nil); err != nil {
+	err = personindex.Write(lake, m.RunID, links, nil)
+	opt.Steps.add("person index", t0, 0, 0, 0, err)
+	if err != nil {
 		return nil, fmt.Errorf("writing person index: %w", err)
 	}
 	log.Info("person index built", "records", st.Records, "persons", st.Persons, "new_persons", st.NewPersons,
@@ -176,6 +187,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 		Lake: lake, Manifest: m, Runs: runs, IndexRun: m.RunID, Systems: systems, Keys: keys,
 		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: "4GB", Logger: log,
 	})
+	opt.Steps.add("load and publish", t0, 0, 0, 0, err)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/history"
 	"github.com/sharedcare/sharedcare/reports"
 )
 
@@ -33,12 +34,16 @@ func (c *ReportCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return usageError{fmt.Errorf("--month: %w", err)}
 	}
-	res, err := writeReport(ctx, cfg, month, log)
-	if err != nil {
-		return err
-	}
-	fmt.Println(res.HTML)
-	return nil
+	return tracked(ctx, cfg, log, runInfo{Command: "report", Trigger: history.Manual}, func(ctx context.Context, rec *history.Record) error {
+		t0 := time.Now()
+		res, err := writeReport(ctx, cfg, month, log)
+		stepRecorder{rec}.add("report "+month.Format("2006-01"), t0, 0, 0, 0, err)
+		if err != nil {
+			return err
+		}
+		fmt.Println(res.HTML)
+		return nil
+	})
 }
 
 // openWarehouse opens the published warehouse read-only.
@@ -62,6 +67,8 @@ func writeReport(ctx context.Context, cfg *config.Config, month time.Time, log *
 	res, err := reports.Write(ctx, db, reports.Options{
 		Month: month, Dir: cfg.Path(cfg.Reports), Region: cfg.Region, GeneratedAt: time.Now(),
 		PoorUptakeRate: cfg.Report.PoorUptakeRate, DeclineShare: cfg.Report.DeclineShare,
+		DisclosureOff: cfg.Report.DisclosureControl != nil && !*cfg.Report.DisclosureControl,
+		WEMWBSChange:  cfg.Report.WEMWBSChange, SWEMWBSChange: cfg.Report.SWEMWBSChange,
 	})
 	if errors.Is(err, reports.ErrNoData) {
 		return nil, usageError{fmt.Errorf("report for %s: %w", month.Format("2006-01"), err)}

@@ -131,12 +131,22 @@ type Report struct {
 	Month          string  `yaml:"month"`
 	PoorUptakeRate float64 `yaml:"poor_uptake_rate"`
 	DeclineShare   float64 `yaml:"decline_share"`
+	// DisclosureControl suppresses counts 1-7 and rounds others to 5 in
+	// organisation-level tables (default true; false for internal use only).
+	DisclosureControl *bool `yaml:"disclosure_control"`
+	// WEMWBSChange and SWEMWBSChange are the smallest score rises counted as
+	// a meaningful wellbeing change (defaults 3 and 2).
+	WEMWBSChange  int `yaml:"wemwbs_meaningful_change"`
+	SWEMWBSChange int `yaml:"swemwbs_meaningful_change"`
 }
 
 // Schedule configures `sharedcare schedule`.
 type Schedule struct {
 	TimeZone string `yaml:"timezone"`
-	Jobs     []Job  `yaml:"jobs"`
+	// CatchUp runs, once when the daemon starts, a job whose last scheduled
+	// time passed without a successful run (default true).
+	CatchUp *bool `yaml:"catch_up"`
+	Jobs    []Job `yaml:"jobs"`
 }
 
 // Job is one scheduled command.
