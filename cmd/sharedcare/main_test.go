@@ -18,6 +18,12 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Tests that need the real CLI in its own process (signals, exit codes)
+	// re-run this binary with SHAREDCARE_BE_CLI=1.
+	if os.Getenv("SHAREDCARE_BE_CLI") == "1" {
+		main()
+		return
+	}
 	dir, err := os.MkdirTemp("", "sharedcare-cmd-test-pg-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
