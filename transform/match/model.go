@@ -34,20 +34,20 @@ const (
 
 // Level kinds. Every comparison starts with a null level and ends with else.
 const (
-	KindNull             = "null"              // either value missing: weight 0
-	KindExact            = "exact"             // equal standardised values (tf_adjust optional)
-	KindJaroWinkler      = "jaro_winkler"      // similarity ≥ threshold
-	KindLevenshtein      = "levenshtein"       // edit distance ≤ distance
-	KindPrefix           = "prefix"            // first length characters equal
-	KindAlias            = "alias"             // both in one group of the comparison's aliases (nicknames)
-	KindDateSwap         = "date_swap"         // day and month swapped, year equal
+	KindNull             = "null"               // either value missing: weight 0
+	KindExact            = "exact"              // equal standardised values (tf_adjust optional)
+	KindJaroWinkler      = "jaro_winkler"       // similarity ≥ threshold
+	KindLevenshtein      = "levenshtein"        // edit distance ≤ distance
+	KindPrefix           = "prefix"             // first length characters equal
+	KindAlias            = "alias"              // both in one group of the comparison's aliases (nicknames)
+	KindDateSwap         = "date_swap"          // day and month swapped, year equal
 	KindDateOneComponent = "date_one_component" // two of year, month, day equal
-	KindDateWithinDays   = "date_within_days"  // |difference| ≤ days
-	KindPostcodeSector   = "postcode_sector"   // same sector ("BS1 4")
-	KindPostcodeDistrict = "postcode_district" // same district ("BS1")
-	KindPostcodeArea     = "postcode_area"     // same area ("BS")
-	KindNumericWithin    = "numeric_within"    // |a−b| ≤ distance (integer fields)
-	KindElse             = "else"              // everything else
+	KindDateWithinDays   = "date_within_days"   // |difference| ≤ days
+	KindPostcodeSector   = "postcode_sector"    // same sector ("BS1 4")
+	KindPostcodeDistrict = "postcode_district"  // same district ("BS1")
+	KindPostcodeArea     = "postcode_area"      // same area ("BS")
+	KindNumericWithin    = "numeric_within"     // |a−b| ≤ distance (integer fields)
+	KindElse             = "else"               // everything else
 )
 
 // Bands a pair can fall in.
@@ -89,15 +89,15 @@ type Model struct {
 	tf map[string]map[string]float64
 
 	// compiled by validate
-	fieldIdx map[string]int
-	compIdx  map[string]int
-	alias    []map[string]int32 // per comparison: value → group
+	fieldIdx  map[string]int
+	compIdx   map[string]int
+	alias     []map[string][]int32 // per comparison: value → alias groups
 	blockKeys [][]keyRef
-	rules    []compiledCond
-	hard     []compiledHard
-	distinct []int
-	linkW    float64
-	reviewW  float64
+	rules     []compiledCond
+	hard      []compiledHard
+	distinct  []int
+	linkW     float64
+	reviewW   float64
 }
 
 // Field is one column of the person table.
@@ -114,10 +114,10 @@ type Field struct {
 // Comparison compares one field of two records with ordered levels: the
 // first level whose test passes is the pair's level.
 type Comparison struct {
-	Name   string  `yaml:"name"`
-	Field  string  `yaml:"field"`
-	Aliases string `yaml:"aliases,omitempty"` // name of a Model.Aliases table
-	Levels []Level `yaml:"levels"`
+	Name    string  `yaml:"name"`
+	Field   string  `yaml:"field"`
+	Aliases string  `yaml:"aliases,omitempty"` // name of a Model.Aliases table
+	Levels  []Level `yaml:"levels"`
 }
 
 // Level is one outcome of a comparison with its m and u probabilities.
@@ -335,7 +335,7 @@ func (m *Model) Validate() error {
 		return invalid("comparisons", "%d comparisons; at most 16", len(m.Comparisons))
 	}
 	m.compIdx = map[string]int{}
-	m.alias = make([]map[string]int32, len(m.Comparisons))
+	m.alias = make([]map[string][]int32, len(m.Comparisons))
 	for ci := range m.Comparisons {
 		c := &m.Comparisons[ci]
 		where := fmt.Sprintf("comparison %q", c.Name)
@@ -419,10 +419,13 @@ func (m *Model) Validate() error {
 			if !ok {
 				return invalid(where, "unknown aliases table %q", c.Aliases)
 			}
-			am := map[string]int32{}
+			am := map[string][]int32{}
 			for gi, g := range groups {
 				for _, v := range g {
-					am[standardValue(ft, v)] = int32(gi)
+					k := standardValue(ft, v)
+					if !slices.Contains(am[k], int32(gi)) {
+						am[k] = append(am[k], int32(gi))
+					}
 				}
 			}
 			m.alias[ci] = am

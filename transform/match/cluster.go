@@ -1,0 +1,133 @@
+package match
+
+import (
+	"slices"
+)
+
+// clusters is a union–find over records that keeps, per cluster, the
+// values of the model's distinct fields and the records it must not join.
+type clusters struct {
+	parent []int32
+	size   []int32
+	// per distinct field, per root: the sorted distinct values (value ids)
+	vals     [][][]int32
+	names    []string
+	cannot   map[int32][]int32 // root → records it must not join
+	distinct []int
+}
+
+func newClusters(n int, m *Model, p *prepared) *clusters {
+	c := &clusters{parent: make([]int32, n), size: make([]int32, n), cannot: map[int32][]int32{}}
+	for i := range c.parent {
+		c.parent[i] = int32(i)
+		c.size[i] = 1
+	}
+	for _, fi := range m.distinct {
+		col := p.cols[fi]
+		v := make([][]int32, n)
+		for i, id := range col.id {
+			if id >= 0 {
+				v[i] = []int32{id}
+			}
+		}
+		c.vals = append(c.vals, v)
+		c.names = append(c.names, m.Fields[fi].Name)
+	}
+	return c
+}
+
+func (c *clusters) find(x int32) int32 {
+	for c.parent[x] != x {
+		c.parent[x] = c.parent[c.parent[x]]
+		x = c.parent[x]
+	}
+	return x
+}
+
+func (c *clusters) cannotLink(a, b int32) {
+	ra, rb := c.find(a), c.find(b)
+	c.cannot[ra] = append(c.cannot[ra], b)
+	c.cannot[rb] = append(c.cannot[rb], a)
+}
+
+func subset(a, b []int32) bool { // a ⊆ b, both sorted
+	i := 0
+	for _, x := range a {
+		for i < len(b) && b[i] < x {
+			i++
+		}
+		if i == len(b) || b[i] != x {
+			return false
+		}
+	}
+	return true
+}
+
+func union(a, b []int32) []int32 {
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// merge joins the clusters of a and b. An automatic merge (manual false)
+// is refused, with the reason returned, when it would put two different
+// values of a distinct field in one cluster, or join a record to one it was
+// rejected against. A manual merge (a clerical accept) is refused only for
+// a rejection.
+func (c *clusters) merge(a, b int32, manual bool) string {
+	ra, rb := c.find(a), c.find(b)
+	if ra == rb {
+		return ""
+	}
+	for _, x := range c.cannot[ra] {
+		if c.find(x) == rb {
+			return "would join records a clerical decision rejected"
+		}
+	}
+	if !manual {
+		for f := range c.vals {
+			va, vb := c.vals[f][ra], c.vals[f][rb]
+			if len(va) > 0 && len(vb) > 0 && !subset(va, vb) && !subset(vb, va) {
+				return "would merge two different " + c.names[f] + " values"
+			}
+		}
+	}
+	if c.size[ra] < c.size[rb] {
+		ra, rb = rb, ra
+	}
+	c.parent[rb] = ra
+	c.size[ra] += c.size[rb]
+	for f := range c.vals {
+		if len(c.vals[f][rb]) > 0 {
+			c.vals[f][ra] = union(c.vals[f][ra], c.vals[f][rb])
+			c.vals[f][rb] = nil
+		}
+	}
+	if x := c.cannot[rb]; len(x) > 0 {
+		c.cannot[ra] = append(c.cannot[ra], x...)
+		delete(c.cannot, rb)
+	}
+	return ""
+}
+
+// ids numbers the clusters in order of first record and names each by its
+// smallest record id.
+func (c *clusters) ids(recIDs []string) ([]int32, []string) {
+	n := len(c.parent)
+	out := make([]int32, n)
+	num := map[int32]int32{}
+	var names []string
+	for i := range n {
+		r := c.find(int32(i))
+		k, ok := num[r]
+		if !ok {
+			k = int32(len(names))
+			num[r] = k
+			names = append(names, recIDs[i])
+		} else if recIDs[i] < names[k] {
+			names[k] = recIDs[i]
+		}
+		out[i] = k
+	}
+	return out, names
+}

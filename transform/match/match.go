@@ -1,0 +1,504 @@
+package match
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"runtime"
+	"slices"
+)
+
+// Rule names a pair can carry besides the model's deterministic rules.
+const (
+	RuleProbabilistic = "probabilistic" // placed by its match weight
+	RuleSourceLink    = "source_link"   // asserted by a source (HL7 A40, FHIR Patient.link)
+	RuleClerical      = "clerical"      // a stored clerical decision
+)
+
+// Decision is a clerical decision on a pair of records: Accept links them,
+// reject keeps them apart (also transitively). Callers store decisions and
+// pass them on every run.
+type Decision struct {
+	A, B   string
+	Accept bool
+}
+
+// Options control a run. The zero value uses the model as given, with
+// GOMAXPROCS workers.
+type Options struct {
+	// Train estimates u, m and the prior from the records before matching
+	// (see Train); Result.Model is the trained model.
+	Train bool
+	// Seed drives the random pairs of training.
+	Seed uint64
+	// RandomPairs is the number of random pairs for u (default 1,000,000).
+	RandomPairs int
+	// Workers is the number of goroutines (default GOMAXPROCS).
+	Workers   int
+	Decisions []Decision
+	// KeepNonLinks keeps scored non-link candidate pairs in Result.Pairs.
+	KeepNonLinks bool
+	// Logger receives warnings (blocks skipped for size); never identifiers.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.RandomPairs <= 0 {
+		o.RandomPairs = 1_000_000
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Evidence is what one comparison contributed to a pair's match weight.
+type Evidence struct {
+	Comparison string
+	Level      string
+	LevelIndex int
+	// Weight is log2(m/u) of the level plus TFAdjustment.
+	Weight       float64
+	TFAdjustment float64
+}
+
+// Pair is a scored pair of records.
+type Pair struct {
+	A, B string
+	// Weight is the total match weight in bits, prior included;
+	// Probability = 1/(1+2^−Weight).
+	Weight      float64
+	Probability float64
+	Band        string
+	// Rule is the model rule that placed the pair, or RuleProbabilistic,
+	// RuleSourceLink or RuleClerical.
+	Rule string
+	// Note says why a pair was capped or refused ("hard rule …",
+	// "would merge two different nhs_number values" …).
+	Note     string
+	Evidence []Evidence
+	// SameCluster reports whether A and B ended in one cluster.
+	SameCluster bool
+}
+
+// Stats counts what a run did.
+type Stats struct {
+	Records        int
+	CandidatePairs int
+	LinkPairs      int
+	ReviewPairs    int
+	NonLinkPairs   int
+	// SkippedBlocks and SkippedBlockRecords count, per blocking rule, the
+	// blocks larger than max_block_size that were not compared.
+	SkippedBlocks       []int
+	SkippedBlockRecords []int
+	// Invalid counts, per field, values present but not usable (an NHS
+	// number failing Modulus 11, an unparseable date …).
+	Invalid map[string]int
+	// RefusedMerges counts links not merged because of a distinct field or
+	// a rejected decision; the pairs are in review.
+	RefusedMerges int
+	// UnknownLinks and UnknownDecisions count source links and decisions
+	// naming a record not in the input.
+	UnknownLinks     int
+	UnknownDecisions int
+	Clusters         int
+}
+
+// Result is the outcome of Match.
+type Result struct {
+	// Model is the model used (trained when Options.Train).
+	Model *Model
+	Train *TrainReport
+	// IDs are the record ids in input order; Cluster[i] indexes ClusterIDs.
+	IDs        []string
+	Cluster    []int32
+	ClusterIDs []string
+	// Pairs are the link and review pairs (and non-links with
+	// KeepNonLinks), ordered by record position.
+	Pairs []Pair
+	// Review is the clerical review queue: review pairs without a decision.
+	Review []Pair
+	Stats  Stats
+
+	p   *prepared
+	sc  *scorer
+	idx map[string]int32
+}
+
+// Clusters returns record id → cluster id.
+func (r *Result) Clusters() map[string]string {
+	out := make(map[string]string, len(r.IDs))
+	for i, id := range r.IDs {
+		out[id] = r.ClusterIDs[r.Cluster[i]]
+	}
+	return out
+}
+
+// Match links records with model m.
+func Match(ctx context.Context, m *Model, recs []Record, opts Options) (*Result, error) {
+	return MatchTable(ctx, m, TableOf(recs), opts)
+}
+
+type scored struct {
+	a, b int32
+	pat  uint64
+	w    float64
+	band uint8
+	rule string
+	note string
+}
+
+const (
+	bNonLink uint8 = iota
+	bReview
+	bLink
+)
+
+var bandNames = [...]string{BandNonLink, BandReview, BandLink}
+
+func bandCode(s string) uint8 {
+	switch s {
+	case BandLink:
+		return bLink
+	case BandReview:
+		return bReview
+	}
+	return bNonLink
+}
+
+func pairKey(a, b int32) uint64 {
+	if a > b {
+		a, b = b, a
+	}
+	return uint64(a)<<32 | uint64(uint32(b))
+}
+
+// MatchTable links the records of t with model m.
+func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result, error) {
+	opts = opts.withDefaults()
+	if m.fieldIdx == nil {
+		if err := m.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	t.pad()
+	n := t.Len()
+	idx := make(map[string]int32, n)
+	for i, id := range t.ID {
+		if _, dup := idx[id]; dup {
+			return nil, fmt.Errorf("matching: record id %q appears twice", id)
+		}
+		idx[id] = int32(i)
+	}
+	p, err := prepare(m, t, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	b := buildBlocks(m, p)
+	cmpr := newComparer(m, p)
+	cands, err := b.candidates(ctx, cmpr, opts.Workers)
+	if err != nil {
+		return nil, fmt.Errorf("matching: %w", err)
+	}
+	res := &Result{Model: m, IDs: t.ID, p: p, idx: idx}
+	if opts.Train {
+		tm, rep, err := train(ctx, m, p, b, cmpr, cands, opts)
+		if err != nil {
+			return nil, err
+		}
+		m, res.Model, res.Train = tm, tm, rep
+	}
+	st := &res.Stats
+	st.Records, st.CandidatePairs = n, len(cands)
+	st.SkippedBlocks, st.SkippedBlockRecords = b.skippedBlocks, b.skippedRecords
+	st.Invalid = map[string]int{}
+	for fi, f := range m.Fields {
+		if c := p.cols[fi].invalid; c > 0 {
+			st.Invalid[f.Name] = c
+		}
+	}
+	for r, s := range b.skippedBlocks {
+		if s > 0 {
+			opts.Logger.Warn("blocks skipped for size", "rule", r+1, "blocks", s, "records", b.skippedRecords[r], "max_block_size", m.Blocking.MaxBlockSize)
+		}
+	}
+	sc := newScorer(m, p, nil)
+	res.sc = sc
+
+	decisions := map[uint64]bool{}
+	for _, d := range opts.Decisions {
+		a, okA := idx[d.A]
+		bb, okB := idx[d.B]
+		if !okA || !okB || a == bb {
+			st.UnknownDecisions++
+			continue
+		}
+		decisions[pairKey(a, bb)] = d.Accept
+	}
+
+	// Score candidates, keeping link and review pairs.
+	var kept []scored
+	where := map[uint64]int{}
+	for _, c := range cands {
+		w := sc.weight(c.a, c.b, c.pat)
+		band, rule, note := sc.decide(c.pat, w)
+		s := scored{a: c.a, b: c.b, pat: c.pat, w: w, band: band, rule: rule, note: note}
+		if acc, ok := decisions[pairKey(c.a, c.b)]; ok {
+			s.band, s.rule, s.note = bNonLink, RuleClerical, "rejected"
+			if acc {
+				s.band, s.note = bLink, "accepted"
+			}
+		}
+		if s.band == bNonLink && s.rule != RuleClerical && !opts.KeepNonLinks {
+			continue
+		}
+		where[pairKey(c.a, c.b)] = len(kept)
+		kept = append(kept, s)
+	}
+	cands = nil
+	addPair := func(a, x int32, band uint8, rule, note string) {
+		if a > x {
+			a, x = x, a
+		}
+		k := pairKey(a, x)
+		if i, ok := where[k]; ok {
+			if kept[i].rule == RuleClerical {
+				return
+			}
+			kept[i].band, kept[i].rule, kept[i].note = band, rule, note
+			return
+		}
+		pat := cmpr.pattern(a, x)
+		where[k] = len(kept)
+		kept = append(kept, scored{a: a, b: x, pat: pat, w: sc.weight(a, x, pat), band: band, rule: rule, note: note})
+	}
+	for k, acc := range decisions {
+		if _, ok := where[k]; !ok {
+			note := "rejected"
+			band := bNonLink
+			if acc {
+				note, band = "accepted", bLink
+			}
+			addPair(int32(k>>32), int32(uint32(k)), band, RuleClerical, note)
+		}
+	}
+	for i, links := range t.Links {
+		for _, l := range links {
+			j, ok := idx[l]
+			if !ok {
+				st.UnknownLinks++
+				continue
+			}
+			if j == int32(i) {
+				continue
+			}
+			if _, dec := decisions[pairKey(int32(i), j)]; dec {
+				continue
+			}
+			addPair(int32(i), j, bLink, RuleSourceLink, "")
+		}
+	}
+
+	// Cluster: clerical accepts, then source links, then rule links, then
+	// probabilistic links by descending weight.
+	order := make([]int, 0, len(kept))
+	for i, s := range kept {
+		if s.band == bLink {
+			order = append(order, i)
+		}
+	}
+	rank := func(s scored) int {
+		switch s.rule {
+		case RuleClerical:
+			return 0
+		case RuleSourceLink:
+			return 1
+		case RuleProbabilistic:
+			return 3
+		}
+		return 2
+	}
+	slices.SortFunc(order, func(x, y int) int {
+		a, b := kept[x], kept[y]
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.w, a.w); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.a, b.a); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.b, b.b)
+	})
+	uf := newClusters(n, m, p)
+	for k, acc := range decisions {
+		if !acc {
+			uf.cannotLink(int32(k>>32), int32(uint32(k)))
+		}
+	}
+	for _, i := range order {
+		s := &kept[i]
+		if reason := uf.merge(s.a, s.b, s.rule == RuleClerical); reason != "" {
+			s.band = bReview
+			s.note = reason
+			st.RefusedMerges++
+		}
+	}
+	res.Cluster, res.ClusterIDs = uf.ids(t.ID)
+	st.Clusters = len(res.ClusterIDs)
+
+	slices.SortFunc(kept, func(x, y scored) int {
+		if c := cmp.Compare(x.a, y.a); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.b, y.b)
+	})
+	res.Pairs = make([]Pair, 0, len(kept))
+	for _, s := range kept {
+		switch s.band {
+		case bLink:
+			st.LinkPairs++
+		case bReview:
+			st.ReviewPairs++
+		default:
+			st.NonLinkPairs++
+		}
+		pr := Pair{A: t.ID[s.a], B: t.ID[s.b], Weight: s.w, Probability: Probability(s.w), Band: bandNames[s.band],
+			Rule: s.rule, Note: s.note, Evidence: sc.evidence(s.a, s.b, s.pat), SameCluster: res.Cluster[s.a] == res.Cluster[s.b]}
+		res.Pairs = append(res.Pairs, pr)
+		if s.band == bReview && s.rule != RuleClerical {
+			res.Review = append(res.Review, pr)
+		}
+	}
+	return res, nil
+}
+
+// scorer turns comparison vectors into weights and bands.
+type scorer struct {
+	m     *Model
+	p     *prepared
+	prior float64
+	lw    [][]float64
+	tfLvl []int
+	tfAdj [][]float64 // per comparison, per value id of its field
+	tfCol []*column
+}
+
+// newScorer prepares weights; freq gives a value's term frequency for a
+// comparison (nil: the frequencies in p).
+func newScorer(m *Model, p *prepared, freq func(comp, value string) (float64, bool)) *scorer {
+	s := &scorer{m: m, p: p, prior: m.PriorWeight(), lw: levelWeights(m)}
+	for _, c := range m.Comparisons {
+		li := tfLevel(c)
+		s.tfLvl = append(s.tfLvl, li)
+		col := p.cols[m.fieldIdx[c.Field]]
+		s.tfCol = append(s.tfCol, col)
+		if li < 0 {
+			s.tfAdj = append(s.tfAdj, nil)
+			continue
+		}
+		l := c.Levels[li]
+		adj := make([]float64, len(col.vals))
+		for id, v := range col.vals {
+			var f float64
+			if freq != nil {
+				var ok bool
+				if f, ok = freq(c.Name, v); !ok {
+					continue
+				}
+			} else {
+				f = float64(col.count[id]) / float64(col.nonNull)
+			}
+			adj[id] = math.Log2(l.U / math.Max(f, l.TFMinimumU))
+		}
+		s.tfAdj = append(s.tfAdj, adj)
+	}
+	return s
+}
+
+func (s *scorer) tf(ci int, a int32, level int) float64 {
+	if s.tfLvl[ci] != level || s.tfAdj[ci] == nil {
+		return 0
+	}
+	id := s.tfCol[ci].id[a]
+	if id < 0 {
+		return 0
+	}
+	return s.tfAdj[ci][id]
+}
+
+func (s *scorer) weight(a, b int32, pat uint64) float64 {
+	w := s.prior
+	for ci := range s.lw {
+		li := levelOf(pat, ci)
+		w += s.lw[ci][li] + s.tf(ci, a, li)
+	}
+	return w
+}
+
+func (s *scorer) evidence(a, b int32, pat uint64) []Evidence {
+	ev := make([]Evidence, len(s.lw))
+	for ci, c := range s.m.Comparisons {
+		li := levelOf(pat, ci)
+		tf := s.tf(ci, a, li)
+		ev[ci] = Evidence{Comparison: c.Name, Level: c.Levels[li].Name, LevelIndex: li, Weight: s.lw[ci][li] + tf, TFAdjustment: tf}
+	}
+	return ev
+}
+
+func holds(terms []condTerm, pat uint64) bool {
+	for _, t := range terms {
+		if t.levels&(1<<levelOf(pat, t.comp)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// decide places a pair: deterministic rules first, then the thresholds,
+// then hard-rule caps.
+func (s *scorer) decide(pat uint64, w float64) (uint8, string, string) {
+	m := s.m
+	band, rule, note := bNonLink, RuleProbabilistic, ""
+	decided := false
+	for _, r := range m.rules {
+		if !holds(r.when, pat) {
+			continue
+		}
+		rule, decided = r.name, true
+		ok := len(r.alts) == 0
+		for _, alt := range r.alts {
+			if holds(alt, pat) {
+				ok = true
+				break
+			}
+		}
+		if ok {
+			band = bLink
+		} else {
+			band, note = bandCode(r.otherwise), "rule "+r.name+" not corroborated"
+		}
+		break
+	}
+	if !decided {
+		switch {
+		case w >= m.linkW:
+			band = bLink
+		case w >= m.reviewW:
+			band = bReview
+		}
+	}
+	for _, h := range m.hard {
+		if c := bandCode(h.cap); band > c && holds(h.when, pat) {
+			band, note = c, "hard rule "+h.name
+		}
+	}
+	return band, rule, note
+}

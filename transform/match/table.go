@@ -1,0 +1,355 @@
+package match
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/sharedcare/sharedcare/transform/nhsnumber"
+	"github.com/sharedcare/sharedcare/transform/standardise"
+)
+
+// Record is one source record of a person.
+type Record struct {
+	ID     string
+	Source string
+	// Fields holds the raw values by model field name; missing means empty.
+	Fields map[string]string
+	// Links are ids of records the source asserts are the same person
+	// (HL7 A40 merges, FHIR Patient.link).
+	Links []string
+}
+
+// Table is the columnar form of a set of records, for large inputs: one
+// slice per model field, all as long as ID. Source and Links may be nil.
+type Table struct {
+	ID     []string
+	Source []string
+	Cols   map[string][]string
+	Links  [][]string
+}
+
+// Len is the number of records.
+func (t *Table) Len() int { return len(t.ID) }
+
+// Append adds r to the table.
+func (t *Table) Append(r Record) {
+	n := len(t.ID)
+	t.ID = append(t.ID, r.ID)
+	t.Source = append(t.Source, r.Source)
+	if t.Cols == nil {
+		t.Cols = map[string][]string{}
+	}
+	for k, v := range r.Fields {
+		c := t.Cols[k]
+		for len(c) < n {
+			c = append(c, "")
+		}
+		t.Cols[k] = append(c, v)
+	}
+	if len(r.Links) > 0 || t.Links != nil {
+		for len(t.Links) < n {
+			t.Links = append(t.Links, nil)
+		}
+		t.Links = append(t.Links, r.Links)
+	}
+}
+
+// TableOf builds a Table from records.
+func TableOf(recs []Record) *Table {
+	t := &Table{Cols: map[string][]string{}}
+	for _, r := range recs {
+		t.Append(r)
+	}
+	t.pad()
+	return t
+}
+
+func (t *Table) pad() {
+	n := len(t.ID)
+	for k, c := range t.Cols {
+		for len(c) < n {
+			c = append(c, "")
+		}
+		t.Cols[k] = c
+	}
+	if t.Links != nil {
+		for len(t.Links) < n {
+			t.Links = append(t.Links, nil)
+		}
+	}
+}
+
+// column is one standardised field: a value id per record (-1 when
+// missing) and, per distinct value, what comparisons and blocking need.
+type column struct {
+	typ     string
+	id      []int32  // per record
+	vals    []string // per value id: the standardised value
+	count   []int32  // per value id: records holding it
+	nonNull int
+	invalid int // present but not standardisable (bad date, invalid NHS number …)
+
+	ymd      []int32            // dates: yyyymmdd per value id
+	days     []int32            // dates: days since 1970 per value id
+	num      []int64            // integers per value id
+	sub      map[string][]int32 // derived key id per value id (soundex, sector …)
+	subCount map[string]int32   // number of distinct derived values
+}
+
+// prepared is the standardised, columnar input of one run.
+type prepared struct {
+	n    int
+	cols []*column // by model field
+	// per comparison: alias group per value id of its field (-1 none)
+	alias [][][]int32
+}
+
+func prepare(m *Model, t *Table, workers int) (*prepared, error) {
+	n := t.Len()
+	for _, f := range m.Fields {
+		c, ok := t.Cols[f.Name]
+		if ok && len(c) != n {
+			return nil, fmt.Errorf("preparing records: column %s has %d values for %d records", f.Name, len(c), n)
+		}
+	}
+	p := &prepared{n: n, cols: make([]*column, len(m.Fields))}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(workers, 1))
+	for i, f := range m.Fields {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			p.cols[i] = buildColumn(f, t.Cols[f.Name], n)
+			<-sem
+		}()
+	}
+	wg.Wait()
+	p.alias = make([][][]int32, len(m.Comparisons))
+	for ci, c := range m.Comparisons {
+		am := m.alias[ci]
+		if am == nil {
+			continue
+		}
+		col := p.cols[m.fieldIdx[c.Field]]
+		g := make([][]int32, len(col.vals))
+		for i, v := range col.vals {
+			g[i] = am[v]
+		}
+		p.alias[ci] = g
+	}
+	return p, nil
+}
+
+func buildColumn(f Field, raw []string, n int) *column {
+	c := &column{typ: f.Type, id: make([]int32, n), sub: map[string][]int32{}, subCount: map[string]int32{}}
+	rawID := map[string]int32{} // raw value → value id (−1 missing)
+	stdID := map[string]int32{} // standardised value → value id
+	for i := 0; i < n; i++ {
+		var r string
+		if raw != nil {
+			r = raw[i]
+		}
+		if r == "" {
+			c.id[i] = -1
+			continue
+		}
+		id, ok := rawID[r]
+		if !ok {
+			s := standardField(f, r)
+			if s == "" {
+				id = -1
+			} else if id, ok = stdID[s]; !ok {
+				id = int32(len(c.vals))
+				stdID[s] = id
+				c.vals = append(c.vals, s)
+				c.count = append(c.count, 0)
+			}
+			rawID[r] = id
+		}
+		c.id[i] = id
+		if id < 0 {
+			if strings.TrimSpace(r) != "" {
+				c.invalid++
+			}
+			continue
+		}
+		c.count[id]++
+		c.nonNull++
+	}
+	derive(c)
+	return c
+}
+
+// standardField standardises one raw value; "" means missing or invalid.
+func standardField(f Field, r string) string {
+	switch f.Type {
+	case TypeName:
+		s := standardise.Name(r)
+		if f.FirstWord {
+			s, _, _ = strings.Cut(s, " ")
+		}
+		return s
+	case TypeDate:
+		t, ok := parseDate(r, f.Formats)
+		if !ok {
+			return ""
+		}
+		return t.Format("20060102")
+	case TypeNHSNumber:
+		s, err := nhsnumber.Normalise(r)
+		if err != nil {
+			return ""
+		}
+		return s
+	case TypeInteger:
+		v, err := strconv.ParseInt(strings.TrimSpace(r), 10, 64)
+		if err != nil {
+			return ""
+		}
+		return strconv.FormatInt(v, 10)
+	}
+	return standardValue(f.Type, r)
+}
+
+// standardValue standardises values that need no parsing (also used for
+// alias tables).
+func standardValue(typ, r string) string {
+	switch typ {
+	case TypeName:
+		return standardise.Name(r)
+	case TypePostcode:
+		return standardise.ParsePostcode(r).Full
+	case TypeSex:
+		s := standardise.Sex(r)
+		if s == standardise.SexUnknown {
+			return ""
+		}
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(strings.ToUpper(r), unicode.IsSpace), " ")
+}
+
+var defaultDateFormats = []string{"2006-01-02", "02/01/2006", "20060102", "2/1/2006", time.RFC3339}
+
+func parseDate(s string, formats []string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if len(formats) == 0 {
+		formats = defaultDateFormats
+	}
+	for _, f := range formats {
+		if t, err := time.Parse(f, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// derive fills the per-value data a column's type needs.
+func derive(c *column) {
+	nv := len(c.vals)
+	intern := func(name string, key func(v string) string) {
+		ids := make([]int32, nv)
+		m := map[string]int32{}
+		for i, v := range c.vals {
+			k := key(v)
+			if k == "" {
+				ids[i] = -1
+				continue
+			}
+			id, ok := m[k]
+			if !ok {
+				id = int32(len(m))
+				m[k] = id
+			}
+			ids[i] = id
+		}
+		c.sub[name] = ids
+		c.subCount[name] = int32(len(m))
+	}
+	switch c.typ {
+	case TypeString, TypeName:
+		intern("soundex", soundex)
+		intern("first3", func(v string) string { return prefixRunes(v, 3) })
+		intern("initial", func(v string) string { return prefixRunes(v, 1) })
+	case TypeDate:
+		c.ymd = make([]int32, nv)
+		c.days = make([]int32, nv)
+		for i, v := range c.vals {
+			t, _ := time.Parse("20060102", v)
+			x, _ := strconv.Atoi(v)
+			c.ymd[i] = int32(x)
+			c.days[i] = int32(t.Unix() / 86400)
+		}
+		intern("year", func(v string) string { return v[:4] })
+		intern("month", func(v string) string { return v[4:6] })
+	case TypePostcode:
+		intern("sector", func(v string) string { return standardise.ParsePostcode(v).Sector })
+		intern("district", func(v string) string { return standardise.ParsePostcode(v).District })
+		intern("area", func(v string) string { return standardise.ParsePostcode(v).Area })
+	case TypeInteger:
+		c.num = make([]int64, nv)
+		for i, v := range c.vals {
+			c.num[i], _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+}
+
+func prefixRunes(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
+// soundex is American Soundex of the letters A–Z in s ("" when none).
+func soundex(s string) string {
+	const codes = "01230120022455012623010202" // A..Z
+	var out [4]byte
+	n := 0
+	var last byte
+	for i := 0; i < len(s) && n < 4; i++ {
+		ch := s[i]
+		if ch >= 'a' && ch <= 'z' {
+			ch -= 'a' - 'A'
+		}
+		if ch < 'A' || ch > 'Z' {
+			continue
+		}
+		code := codes[ch-'A']
+		if n == 0 {
+			out[0] = ch
+			n = 1
+			last = code
+			continue
+		}
+		if ch == 'H' || ch == 'W' {
+			continue // H and W do not separate equal codes
+		}
+		if code == '0' {
+			last = 0 // vowels separate equal codes
+			continue
+		}
+		if code != last {
+			out[n] = code
+			n++
+		}
+		last = code
+	}
+	if n == 0 {
+		return ""
+	}
+	for n < 4 {
+		out[n] = '0'
+		n++
+	}
+	return string(out[:])
+}
