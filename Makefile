@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/sharedcare
 PERSONS ?= 10000
 
-.PHONY: all build demo test vet fmt postgres clean
+.PHONY: all build demo test vet fmt postgres chromium clean
 
 all: build
 
@@ -16,7 +16,7 @@ build:
 demo: build
 	./$(BIN) demo --dir demo --persons $(PERSONS)
 
-test: postgres vet
+test: postgres chromium vet
 	$(GO) test -count=1 -timeout 30m ./...
 
 vet:
@@ -30,6 +30,13 @@ postgres:
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; else \
 	  echo "installing PostgreSQL server binaries (Debian package postgresql)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+# The report tests open the HTML in headless Chromium.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; else \
+	  echo "installing Chromium (Debian package chromium) for the report tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
 fmt:

@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"strings"
 	"time"
+
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // A table is shown in the HTML and written as CSV from the same cells, so
@@ -69,15 +71,20 @@ type figure struct {
 	Value     string
 	Change    string // "+120 (+5.2%)"; empty without a previous month
 	Direction string // "up", "down", "flat" or "" without a previous month
+	// ChangeAvg and DirectionAvg compare with the mean of up to 12 months
+	// before; empty when the mart holds none.
+	ChangeAvg    string
+	DirectionAvg string
 }
 
 // chart is one rendered chart.
 type chart struct {
-	Name    string        // file name without extension
-	Title   string        // heading above the chart
-	Summary string        // one line in words, for readers who cannot see it
-	SVG     []byte        // the standalone file
-	Inline  template.HTML // the same drawing for inlining in the HTML
+	Name    string            // file name without extension
+	Title   string            // heading above the chart
+	Summary string            // one line in words, for readers who cannot see it
+	SVG     []byte            // the standalone file
+	Inline  template.HTML     // the same drawing for inlining in the HTML
+	draw    func(draw.Canvas) // the drawing, to render again for the PDF
 }
 
 // attentionItem is one flag on one organisation, in words.
@@ -89,22 +96,37 @@ type attentionItem struct {
 
 // page is everything the HTML template shows.
 type page struct {
-	Title       string
-	Region      string
-	Month       string
-	PrevMonth   string
-	Headline    []figure
-	Charts      []chart
-	TrendNote   string
-	Trend       tableView
-	Uptake      tableView
-	Attention   []attentionItem
-	PoorUptake  string // threshold as a percentage
-	Decline     string // threshold as a percentage
-	MinLive     int
-	Window      int
-	Generated   string
-	SourceNames []string
+	Title          string
+	Region         string
+	Month          string
+	PrevMonth      string
+	Headline       []figure
+	Charts         []chart
+	TrendNote      string
+	Trend          tableView
+	Uptake         tableView
+	Attention      []attentionItem
+	AvgLabel       string // "the 12-month average"; empty without history
+	Disclosure     bool   // disclosure control on
+	DisclosureNote string
+	OrgTypes       tableView
+	Usage          []usageBlock
+	Referrals      referralSection
+	Quality        qualitySection
+	PoorUptake     string // threshold as a percentage
+	Decline        string // threshold as a percentage
+	MinLive        int
+	Window         int
+	Generated      string
+	SourceNames    []string
+}
+
+// usageBlock is one "how the record is used" breakdown.
+type usageBlock struct {
+	Title string
+	Note  string
+	Table tableView
+	Chart *chart
 }
 
 // report is the built report before it is written.
@@ -115,8 +137,22 @@ type report struct {
 }
 
 // headlineTable builds the headline figures for cur against prev (nil when
-// the mart has no previous month).
-func headlineTable(cur regionMonth, prev *regionMonth) (*table, []figure) {
+// the mart has no previous month) and against the mean of the months before
+// cur in trend (up to 12).
+func headlineTable(cur regionMonth, prev *regionMonth, trend []regionMonth) (*table, []figure, string) {
+	var before []regionMonth
+	for _, r := range trend {
+		if r.Month.Before(cur.Month) {
+			before = append(before, r)
+		}
+	}
+	avgLabel := ""
+	if len(before) > 0 {
+		avgLabel = fmt.Sprintf("the %d-month average", len(before))
+		if len(before) == 1 {
+			avgLabel = "the month before"
+		}
+	}
 	t := &table{
 		Name:    "headline",
 		Caption: "Headline figures",
@@ -126,6 +162,10 @@ func headlineTable(cur regionMonth, prev *regionMonth) (*table, []figure) {
 			{Head: "Previous month", CSV: "previous_month_value", Num: true},
 			{Head: "Change", CSV: "change", Num: true},
 			{CSV: "change_share", Num: true},
+			{Head: "Average of previous 12 months", CSV: "previous_12_month_average", Num: true},
+			{Head: "Change on average", CSV: "change_on_average", Num: true},
+			{CSV: "change_on_average_share", Num: true},
+			{CSV: "months_averaged", Num: true},
 		},
 	}
 	measures := []struct {
@@ -142,7 +182,8 @@ func headlineTable(cur regionMonth, prev *regionMonth) (*table, []figure) {
 	for _, m := range measures {
 		v := m.get(cur)
 		f := figure{Label: m.label, Value: fmtInt(v)}
-		cells := []cell{{Text: m.label, Raw: m.label}, {Text: fmtInt(v), Raw: rawInt(v)}, {Text: "–"}, {Text: "–"}, {}}
+		cells := []cell{{Text: m.label, Raw: m.label}, {Text: fmtInt(v), Raw: rawInt(v)}, {Text: "–"}, {Text: "–"}, {},
+			{Text: "–"}, {Text: "–"}, {}, {Raw: rawInt(int64(len(before)))}}
 		if prev != nil {
 			p := m.get(*prev)
 			d := v - p
@@ -155,19 +196,53 @@ func headlineTable(cur regionMonth, prev *regionMonth) (*table, []figure) {
 				cells[3].Text = f.Change
 				cells[4] = cell{Raw: rawFloat(share, 3)}
 			}
-			switch {
-			case d > 0:
-				f.Direction = "up"
-			case d < 0:
-				f.Direction = "down"
-			default:
-				f.Direction = "flat"
+			f.Direction = direction(float64(d))
+		}
+		if len(before) > 0 {
+			var sum int64
+			for _, r := range before {
+				sum += m.get(r)
 			}
+			avg := float64(sum) / float64(len(before))
+			d := float64(v) - avg
+			f.ChangeAvg = signedDec(d)
+			cells[5] = cell{Text: fmtDec(avg), Raw: rawFloat(avg, 1)}
+			cells[6] = cell{Text: signedDec(d), Raw: rawFloat(d, 1)}
+			if avg != 0 {
+				share := d / avg
+				f.ChangeAvg += " (" + fmtSignedPct(share) + ")"
+				cells[6].Text = f.ChangeAvg
+				cells[7] = cell{Raw: rawFloat(share, 3)}
+			}
+			f.DirectionAvg = direction(d)
 		}
 		figs = append(figs, f)
 		t.Rows = append(t.Rows, row{Cells: cells})
 	}
-	return t, figs
+	return t, figs, avgLabel
+}
+
+// direction names the sign of a change for the headline cards.
+func direction(d float64) string {
+	switch {
+	case d > 0:
+		return "up"
+	case d < 0:
+		return "down"
+	}
+	return "flat"
+}
+
+// signedDec formats x with a sign, thousands separators and one decimal.
+func signedDec(x float64) string {
+	s := fmtDec(x)
+	if x > 0 && s != "0.0" {
+		return "+" + s
+	}
+	if s == "−0.0" {
+		return "0.0"
+	}
+	return s
 }
 
 // trendTable lists the region's figures for each month in the window.
@@ -199,7 +274,7 @@ func trendTable(trend []regionMonth) *table {
 func uptakeTables(orgs []orgUsage, month time.Time, r rules) (*table, *table, []attentionItem) {
 	up := &table{
 		Name:    "uptake",
-		Caption: "Uptake by partner organisation, " + monthLabel(month),
+		Caption: r.disclose.caption("Uptake by partner organisation, " + monthLabel(month)),
 		Columns: []column{
 			{Head: "Organisation"},
 			{CSV: "org_code"},
@@ -217,7 +292,7 @@ func uptakeTables(orgs []orgUsage, month time.Time, r rules) (*table, *table, []
 	}
 	att := &table{
 		Name:    "needs_attention",
-		Caption: "Organisations needing attention, " + monthLabel(month),
+		Caption: r.disclose.caption("Organisations needing attention, " + monthLabel(month)),
 		Columns: []column{
 			{CSV: "org_code"}, {CSV: "org_name"}, {CSV: "org_type"}, {CSV: "flag"},
 			{CSV: "months_live"}, {CSV: "authorised_users"}, {CSV: "active_users"},
@@ -227,7 +302,9 @@ func uptakeTables(orgs []orgUsage, month time.Time, r rules) (*table, *table, []
 			{CSV: "detail"},
 		},
 	}
+	d := r.disclose
 	var items []attentionItem
+	var tAuth, tActive, tViewed int64
 	recentFrom := month.AddDate(0, 1-declineWindow, 0)
 	prevFrom := month.AddDate(0, 1-2*declineWindow, 0)
 	prevTo := month.AddDate(0, -declineWindow, 0)
@@ -244,14 +321,9 @@ func uptakeTables(orgs []orgUsage, month time.Time, r rules) (*table, *table, []
 		if a.Live {
 			live = cell{Text: fmtInt(int64(a.MonthsLive)), Raw: rawInt(int64(a.MonthsLive))}
 		}
-		rate := cell{Text: "–"}
-		if a.HasUptake {
-			rate = cell{Text: fmtPct(a.UptakeRate), Raw: rawFloat(a.UptakeRate, 3)}
-		}
-		vpa := cell{Text: "–"}
-		if a.HasViewsPerActive {
-			vpa = cell{Text: fmtDec(a.ViewsPerActive), Raw: rawFloat(a.ViewsPerActive, 1)}
-		}
+		tAuth, tActive, tViewed = tAuth+o.Authorised, tActive+o.Active, tViewed+o.Viewed
+		rate := d.share(o.Active, o.Authorised)
+		vpa := d.mean(float64(o.Viewed), o.Active, true)
 		var names []string
 		for _, f := range a.Flags {
 			names = append(names, string(f))
@@ -264,10 +336,10 @@ func uptakeTables(orgs []orgUsage, month time.Time, r rules) (*table, *table, []
 			{Text: o.Type, Raw: o.Type},
 			{Raw: goLive},
 			live,
-			{Text: fmtInt(o.Authorised), Raw: rawInt(o.Authorised)},
-			{Text: fmtInt(o.Active), Raw: rawInt(o.Active)},
+			d.count(o.Authorised),
+			d.count(o.Active),
 			rate,
-			{Text: fmtInt(o.Viewed), Raw: rawInt(o.Viewed)},
+			d.count(o.Viewed),
 			vpa,
 			flags,
 		}}
@@ -282,28 +354,63 @@ func uptakeTables(orgs []orgUsage, month time.Time, r rules) (*table, *table, []
 			c[0], c[1], c[2], c[3] = cell{Raw: o.Code}, cell{Raw: o.Name}, cell{Raw: o.Type}, cell{Raw: string(f)}
 			switch f {
 			case flagPoorUptake:
-				c[4], c[5], c[6] = live, cell{Raw: rawInt(o.Authorised)}, cell{Raw: rawInt(o.Active)}
+				c[4], c[5], c[6] = live, d.count(o.Authorised), d.count(o.Active)
 				c[8] = cell{Raw: rawFloat(r.poorUptakeRate, 3)}
-				if a.HasUptake {
+				switch {
+				case !a.HasUptake:
+					detail = fmt.Sprintf("No authorised users after %s months live.", fmtInt(int64(a.MonthsLive)))
+				case rate.Raw == withheld:
+					c[7] = rate
+					detail = fmt.Sprintf("Fewer than %s of authorised users active (figures withheld: small numbers); live %s months.",
+						fmtPct(r.poorUptakeRate), fmtInt(int64(a.MonthsLive)))
+				default:
 					c[7] = rate
 					detail = fmt.Sprintf("%s of authorised users active (%s of %s), below %s; live %s months.",
-						fmtPct(a.UptakeRate), fmtInt(o.Active), fmtInt(o.Authorised), fmtPct(r.poorUptakeRate), fmtInt(int64(a.MonthsLive)))
-				} else {
-					detail = fmt.Sprintf("No authorised users after %s months live.", fmtInt(int64(a.MonthsLive)))
+						fmtPct(a.UptakeRate), d.count(o.Active).Text, d.count(o.Authorised).Text, fmtPct(r.poorUptakeRate), fmtInt(int64(a.MonthsLive)))
 				}
 			case flagDeclining:
-				c[9] = cell{Raw: rawFloat(a.PreviousMean, 1)}
-				c[10] = cell{Raw: rawFloat(a.RecentMean, 1)}
-				c[11] = cell{Raw: rawFloat(a.Change, 3)}
+				// Means over the window from its rounded total; the
+				// change withheld when either total is suppressed.
+				h := o.History[len(o.History)-2*declineWindow:]
+				var prevSum, recentSum int64
+				for i, v := range h {
+					if i < declineWindow {
+						prevSum += v
+					} else {
+						recentSum += v
+					}
+				}
+				meanOf := func(sum int64) cell {
+					x := float64(d.round(sum)) / declineWindow
+					return cell{Text: fmtDec(x), Raw: rawFloat(x, 1)}
+				}
+				prevMean, recentMean := meanOf(prevSum), meanOf(recentSum)
+				if d.suppressed(prevSum) {
+					prevMean = cell{Text: withheld, Raw: withheld}
+				}
+				if d.suppressed(recentSum) {
+					recentMean = cell{Text: withheld, Raw: withheld}
+				}
+				change := cell{Text: fmtPct(-a.Change), Raw: rawFloat(a.Change, 3)}
+				if d.suppressed(prevSum) || d.suppressed(recentSum) {
+					change = cell{Text: withheld, Raw: withheld}
+				}
+				c[9], c[10], c[11] = cell{Raw: prevMean.Raw}, cell{Raw: recentMean.Raw}, cell{Raw: change.Raw}
 				c[12] = cell{Raw: rawFloat(r.declineShare, 3)}
 				detail = fmt.Sprintf("Records viewed averaged %s a month over %s, down %s from %s a month over %s.",
-					fmtDec(a.RecentMean), monthRange(recentFrom, month),
-					fmtPct(-a.Change), fmtDec(a.PreviousMean), monthRange(prevFrom, prevTo))
+					recentMean.Text, monthRange(recentFrom, month),
+					change.Text, prevMean.Text, monthRange(prevFrom, prevTo))
 			}
 			c[13] = cell{Raw: detail}
 			att.Rows = append(att.Rows, row{Cells: c})
 			items = append(items, attentionItem{Org: org, Flag: string(f), Detail: detail})
 		}
+	}
+	if len(orgs) > 0 {
+		up.Rows = append(up.Rows, row{Class: "total", Cells: []cell{
+			{Text: "All organisations"}, {Raw: "ALL"}, {Raw: "All organisations"}, {}, {}, {},
+			d.count(tAuth), d.count(tActive), d.share(tActive, tAuth), d.count(tViewed), d.mean(float64(tViewed), tActive, true), {},
+		}})
 	}
 	return up, att, items
 }

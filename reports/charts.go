@@ -29,18 +29,7 @@ var (
 // as a line chart and returns it as SVG. Months the mart does not hold are
 // left out of the line.
 func trendChart(name, title, yLabel string, from time.Time, months int, trend []regionMonth, get func(regionMonth) int64) (chart, error) {
-	p := plot.New()
-	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
-		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font} {
-		f.Variant = "Sans"
-	}
-	p.Title.Text = title
-	p.Title.TextStyle.Font.Size = vg.Points(16)
-	p.Y.Label.Text = yLabel
-	p.Y.Label.TextStyle.Font.Size = vg.Points(13)
-	p.X.Tick.Label.Font.Size = vg.Points(11)
-	p.Y.Tick.Label.Font.Size = vg.Points(11)
-	p.Y.Min = 0
+	p := newPlot(title, yLabel)
 	p.X.Min, p.X.Max = -0.5, float64(months)-0.5
 
 	var xys plotter.XYs
@@ -77,6 +66,32 @@ func trendChart(name, title, yLabel string, from time.Time, months int, trend []
 	points.Shape = draw.CircleGlyph{}
 	p.Add(line, points)
 
+	p.X.Tick.Marker = monthTicks(from, months)
+	p.Y.Tick.Marker = thousandsTicks{}
+	return finishChart(p, name, title)
+}
+
+// newPlot makes a plot with the report's type sizes and a zero-based Y axis.
+func newPlot(title, yLabel string) *plot.Plot {
+	p := plot.New()
+	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
+		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font, &p.Legend.TextStyle.Font} {
+		f.Variant = "Sans"
+	}
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(16)
+	p.Y.Label.Text = yLabel
+	p.Y.Label.TextStyle.Font.Size = vg.Points(13)
+	p.X.Tick.Label.Font.Size = vg.Points(11)
+	p.Y.Tick.Label.Font.Size = vg.Points(11)
+	p.Legend.TextStyle.Font.Size = vg.Points(11)
+	p.Y.Min = 0
+	return p
+}
+
+// monthTicks labels the months of a window: "Jan" with the year under the
+// first month and under each January.
+func monthTicks(from time.Time, months int) plot.ConstantTicks {
 	var ticks []plot.Tick
 	for i := range months {
 		m := from.AddDate(0, i, 0)
@@ -86,11 +101,20 @@ func trendChart(name, title, yLabel string, from time.Time, months int, trend []
 		}
 		ticks = append(ticks, plot.Tick{Value: float64(i), Label: label})
 	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Y.Tick.Marker = thousandsTicks{}
+	return plot.ConstantTicks(ticks)
+}
 
+// finishChart renders p as SVG; the plot is kept to render it again as
+// PNG for the PDF pack.
+func finishChart(p *plot.Plot, name, title string) (chart, error) {
+	return finishDrawing(func(c draw.Canvas) { p.Draw(c) }, name, title)
+}
+
+// finishDrawing renders a drawing as SVG; the drawing is kept to render it
+// again as PNG for the PDF pack.
+func finishDrawing(drawFn func(draw.Canvas), name, title string) (chart, error) {
 	c := vgsvg.New(chartWidth, chartHeight)
-	p.Draw(draw.New(c))
+	drawFn(draw.New(c))
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
 		return chart{}, fmt.Errorf("rendering %s: %w", name, err)
@@ -104,6 +128,7 @@ func trendChart(name, title, yLabel string, from time.Time, months int, trend []
 		Title:  title,
 		SVG:    svg,
 		Inline: inlineSVG(svg, title),
+		draw:   drawFn,
 	}, nil
 }
 
@@ -142,4 +167,118 @@ func inlineSVG(doc []byte, label string) template.HTML {
 // monthsBetween returns the number of calendar months from a to b.
 func monthsBetween(a, b time.Time) int {
 	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
+}
+
+// palette holds the NHS identity colours used for series, in order.
+var palette = []color.Color{
+	color.RGBA{0x00, 0x5e, 0xb8, 0xff}, // blue
+	color.RGBA{0xed, 0x8b, 0x00, 0xff}, // orange
+	color.RGBA{0x00, 0x96, 0x39, 0xff}, // green
+	color.RGBA{0x33, 0x00, 0x72, 0xff}, // purple
+	color.RGBA{0x41, 0xb6, 0xe6, 0xff}, // light blue
+	color.RGBA{0xae, 0x25, 0x73, 0xff}, // pink
+	color.RGBA{0xff, 0xb8, 0x1c, 0xff}, // warm yellow
+	color.RGBA{0x00, 0x30, 0x87, 0xff}, // dark blue
+	color.RGBA{0x00, 0xa4, 0x99, 0xff}, // aqua green
+	color.RGBA{0x76, 0x86, 0x92, 0xff}, // grey
+	color.RGBA{0xda, 0x29, 0x1c, 0xff}, // red
+	color.RGBA{0x42, 0x55, 0x63, 0xff}, // dark grey
+}
+
+// series is one named row of values, one per month or category.
+type series struct {
+	Name   string
+	Values []float64
+}
+
+// stackedChart draws series stacked as bars, one bar per month of the
+// window starting at from, with a legend to the right.
+func stackedChart(name, title, yLabel string, from time.Time, months int, ss []series) (chart, error) {
+	p := newPlot(title, yLabel)
+	p.X.Min, p.X.Max = -0.5, float64(months)-0.5
+	grid := plotter.NewGrid()
+	grid.Vertical.Width = 0
+	grid.Horizontal.Color = gridColour
+	p.Add(grid)
+	totals := make([]float64, months)
+	type legendEntry struct {
+		name  string
+		thumb plot.Thumbnailer
+	}
+	var legend []legendEntry
+	var below *plotter.BarChart
+	for i, s := range ss {
+		vals := make(plotter.Values, months)
+		copy(vals, s.Values)
+		for j, v := range vals {
+			totals[j] += v
+		}
+		b, err := plotter.NewBarChart(vals, vg.Points(26))
+		if err != nil {
+			return chart{}, fmt.Errorf("plotting %s: %w", name, err)
+		}
+		b.Color = palette[i%len(palette)]
+		b.LineStyle.Width = 0
+		if below != nil {
+			b.StackOn(below)
+		}
+		below = b
+		p.Add(b)
+		legend = append(legend, legendEntry{s.Name, b})
+	}
+	max := 1.0
+	for _, t := range totals {
+		if t > max {
+			max = t
+		}
+	}
+	p.Y.Max = max * 1.1
+	p.X.Tick.Marker = monthTicks(from, months)
+	p.Y.Tick.Marker = thousandsTicks{}
+	// The legend goes in a strip to the right of the plot, top of the stack
+	// first, as the bars are read.
+	leg := plot.NewLegend()
+	leg.TextStyle.Font.Variant = "Sans"
+	leg.TextStyle.Font.Size = vg.Points(10)
+	leg.Top, leg.Left = true, true
+	for i := len(legend) - 1; i >= 0; i-- {
+		leg.Add(legend[i].name, legend[i].thumb)
+	}
+	const legendWidth = 2.5 * vg.Inch
+	return finishDrawing(func(c draw.Canvas) {
+		p.Draw(draw.Crop(c, 0, -legendWidth, 0, 0))
+		lc := draw.Crop(c, c.Max.X-c.Min.X-legendWidth+vg.Points(10), 0, 0, -vg.Points(30))
+		leg.Draw(lc)
+	}, name, title)
+}
+
+// barChart draws one horizontal bar per category, largest at the top.
+func barChart(name, title, xLabel string, labels []string, values []float64) (chart, error) {
+	p := newPlot(title, "")
+	p.X.Label.Text = xLabel
+	p.X.Label.TextStyle.Font.Size = vg.Points(13)
+	n := len(values)
+	vals := make(plotter.Values, n)
+	ticks := make([]plot.Tick, n)
+	for i := range n { // the first category at the top
+		vals[n-1-i] = values[i]
+		ticks[n-1-i] = plot.Tick{Value: float64(n - 1 - i), Label: labels[i]}
+	}
+	grid := plotter.NewGrid()
+	grid.Horizontal.Width = 0
+	grid.Vertical.Color = gridColour
+	p.Add(grid)
+	b, err := plotter.NewBarChart(vals, vg.Points(max(6, min(22, 200/float64(max(n, 1))))))
+	if err != nil {
+		return chart{}, fmt.Errorf("plotting %s: %w", name, err)
+	}
+	b.Horizontal = true
+	b.Color = lineColour
+	b.LineStyle.Width = 0
+	p.Add(b)
+	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	p.X.Tick.Marker = thousandsTicks{}
+	p.X.Min = 0
+	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4
+	return finishChart(p, name, title)
 }

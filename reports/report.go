@@ -40,12 +40,25 @@ type Options struct {
 	// 3 months before by at least this share of it is flagged as
 	// declining. Zero means DefaultDeclineShare.
 	DeclineShare float64
+
+	// DisclosureOff turns disclosure control off (it is on by default) for
+	// tables by organisation, organisation type, role, section, reason and
+	// referrer: the report then shows and writes unrounded small numbers
+	// and says, on its first page, that it is for internal operational use.
+	DisclosureOff bool
+
+	// WEMWBSChange and SWEMWBSChange are the smallest rises in a person's
+	// wellbeing score counted as a meaningful change. Zero means
+	// DefaultWEMWBSChange and DefaultSWEMWBSChange.
+	WEMWBSChange  int
+	SWEMWBSChange int
 }
 
 // Result says where the report was written. Paths are under Options.Dir.
 type Result struct {
 	Dir    string            // the month directory, Dir/YYYY-MM
 	HTML   string            // the board report
+	PDF    string            // the board pack
 	Tables map[string]string // table name → CSV path
 	Charts []string          // SVG paths, in the order shown
 }
@@ -101,6 +114,12 @@ func Write(ctx context.Context, db *sql.DB, opt Options) (*Result, error) {
 	}
 	files = append(files, outFile{Rel: "board-report.html", Data: html})
 	res.HTML = filepath.Join(res.Dir, "board-report.html")
+	pdf, err := renderPDF(rep, opt.GeneratedAt)
+	if err != nil {
+		return nil, fmt.Errorf("building board report for %s: %w", name, err)
+	}
+	files = append(files, outFile{Rel: "board-report.pdf", Data: pdf})
+	res.PDF = filepath.Join(res.Dir, "board-report.pdf")
 
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -140,9 +159,10 @@ func build(ctx context.Context, db *sql.DB, month time.Time, opt Options, r rule
 		return nil, err
 	}
 
-	head, figs := headlineTable(*cur, prev)
+	head, figs, avgLabel := headlineTable(*cur, prev, trend)
 	trendTab := trendTable(trend)
 	upTab, attTab, items := uptakeTables(orgs, month, r)
+	d := r.disclose
 
 	viewsChart, err := trendChart("records-viewed", "Records viewed per month", "Records viewed",
 		from, trendMonths, trend, func(r regionMonth) int64 { return r.Viewed })
@@ -156,7 +176,69 @@ func build(ctx context.Context, db *sql.DB, month time.Time, opt Options, r rule
 		return nil, err
 	}
 	activeChart.Summary = trendSummary("Active users", trend, func(r regionMonth) int64 { return r.Active })
-	charts := []chart{viewsChart, activeChart}
+
+	types, err := loadOrgTypes(ctx, db, from, month)
+	if err != nil {
+		return nil, err
+	}
+	typeTab, typeChart, err := orgTypeTrend(types, from, trendMonths, d)
+	if err != nil {
+		return nil, err
+	}
+	charts := []chart{viewsChart, activeChart, typeChart}
+	tables := []*table{head, trendTab, typeTab, upTab, attTab}
+
+	// How the record is used.
+	var usage []usageBlock
+	for _, u := range []struct{ dim, title, head, note, table, chartName string }{
+		{"role", "By role of the user", "Role", "", "usage_by_role", ""},
+		{"section", "By section of the record viewed", "Section", " opening it",
+			"usage_by_section", "records-viewed-by-section"},
+		{"reason", "By reason for access", "Reason", "", "usage_by_reason", "records-viewed-by-reason"},
+	} {
+		cats, err := loadCategories(ctx, db, u.dim, month)
+		if err != nil {
+			return nil, err
+		}
+		t := categoryTable(u.table, u.title+", "+monthLabel(month), u.head, cats, cur.Viewed, prevViewed(prev), month, d, u.note)
+		tables = append(tables, t)
+		b := usageBlock{Title: u.title, Table: t.view()}
+		if u.dim == "section" {
+			b.Note = "A view can open several sections, so the shares add up to more than 100%."
+		}
+		if u.chartName != "" && len(cats) > 0 {
+			c, err := categoryChart(u.chartName, "Records viewed by "+u.dim+", "+monthLabel(month), cats, d)
+			if err != nil {
+				return nil, err
+			}
+			b.Chart = &c
+			charts = append(charts, c)
+		}
+		usage = append(usage, b)
+	}
+
+	// Referrals via interoperability.
+	yearFrom := month.AddDate(0, -11, 0)
+	rd, err := loadReferrals(ctx, db, month, yearFrom)
+	if err != nil {
+		return nil, err
+	}
+	refTabs, refSec, err := referralTables(rd, month, yearFrom, r)
+	if err != nil {
+		return nil, err
+	}
+	tables = append(tables, refTabs...)
+	if refSec.Chart != nil {
+		charts = append(charts, *refSec.Chart)
+	}
+
+	// Data quality.
+	qs, rs, err := loadQuality(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	qTabs, qSec := qualityTables(qs, rs)
+	tables = append(tables, qTabs...)
 
 	region := strings.TrimSpace(opt.Region)
 	title := "Shared care record: programme board report, " + monthLabel(month)
@@ -164,22 +246,31 @@ func build(ctx context.Context, db *sql.DB, month time.Time, opt Options, r rule
 		title = region + " shared care record: programme board report, " + monthLabel(month)
 	}
 	p := page{
-		Title:      title,
-		Region:     region,
-		Month:      monthLabel(month),
-		PrevMonth:  monthLabel(month.AddDate(0, -1, 0)),
-		Headline:   figs,
-		Charts:     charts,
-		Trend:      trendTab.view(),
-		Uptake:     upTab.view(),
-		Attention:  items,
-		PoorUptake: fmtPct(r.poorUptakeRate),
-		Decline:    fmtPct(r.declineShare),
-		MinLive:    minLiveMonths,
-		Window:     declineWindow,
-		Generated:  generatedLabel(opt.GeneratedAt),
+		Title:          title,
+		Region:         region,
+		Month:          monthLabel(month),
+		PrevMonth:      monthLabel(month.AddDate(0, -1, 0)),
+		Headline:       figs,
+		AvgLabel:       avgLabel,
+		Charts:         []chart{viewsChart, activeChart, typeChart},
+		OrgTypes:       typeTab.view(),
+		Usage:          usage,
+		Referrals:      refSec,
+		Quality:        qSec,
+		Disclosure:     d.on,
+		DisclosureNote: d.note(),
+		Trend:          trendTab.view(),
+		Uptake:         upTab.view(),
+		Attention:      items,
+		PoorUptake:     fmtPct(r.poorUptakeRate),
+		Decline:        fmtPct(r.declineShare),
+		MinLive:        minLiveMonths,
+		Window:         declineWindow,
+		Generated:      generatedLabel(opt.GeneratedAt),
 		SourceNames: []string{
-			"marts.usage_monthly", "marts.usage_monthly_region",
+			"marts.usage_monthly", "marts.usage_monthly_region", "marts.usage_by_org_type",
+			"marts.usage_by_role", "marts.usage_by_section", "marts.usage_by_reason",
+			"marts.referral_funnel", "marts.referral_outcomes", "core.referral", "marts.data_quality", "meta.reject_counts",
 		},
 	}
 	if prev == nil {
@@ -190,7 +281,7 @@ func build(ctx context.Context, db *sql.DB, month time.Time, opt Options, r rule
 	}
 	return &report{
 		page:   p,
-		tables: []*table{head, trendTab, upTab, attTab},
+		tables: tables,
 		charts: charts,
 	}, nil
 }
@@ -211,4 +302,12 @@ func generatedLabel(t time.Time) string {
 		t = t.In(loc)
 	}
 	return t.Format("2 January 2006 15:04 MST")
+}
+
+// prevViewed is the records viewed in the previous month, 0 without one.
+func prevViewed(prev *regionMonth) int64 {
+	if prev == nil {
+		return 0
+	}
+	return prev.Viewed
 }

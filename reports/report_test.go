@@ -24,6 +24,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from the current output")
 
+// rawFixture is fixture with disclosure control off, for comparing figures
+// with the fixture's own.
+func rawFixture(t *testing.T) *reports.Options {
+	t.Helper()
+	o := fixture(t)
+	o.DisclosureOff = true
+	return o
+}
+
 func fixture(t *testing.T) *reports.Options {
 	t.Helper()
 	return &reports.Options{
@@ -91,15 +100,20 @@ func TestWriteLayout(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	if want := []string{"headline", "needs_attention", "trend", "uptake"}; !slices.Equal(names, want) {
+	if want := []string{"data_quality", "headline", "needs_attention", "records_viewed_by_org_type", "referral_funnel",
+		"referrals", "referrals_by_team", "rejects", "trend", "uptake", "usage_by_reason", "usage_by_role",
+		"usage_by_section", "wellbeing_change"}; !slices.Equal(names, want) {
 		t.Errorf("tables %q, want %q", names, want)
 	}
-	if len(res.Charts) != 2 {
-		t.Errorf("charts %q, want 2", res.Charts)
+	if len(res.Charts) != 6 {
+		t.Errorf("charts %q, want 6", res.Charts)
+	}
+	if want := filepath.Join(res.Dir, "board-report.pdf"); res.PDF != want {
+		t.Errorf("PDF = %s, want %s", res.PDF, want)
 	}
 
 	// Exactly the files in Result, and nothing left over from writing.
-	want := []string{res.HTML}
+	want := []string{res.HTML, res.PDF}
 	for _, p := range res.Tables {
 		want = append(want, p)
 	}
@@ -134,15 +148,20 @@ func TestWriteLayout(t *testing.T) {
 }
 
 func TestWriteUptakeCSV(t *testing.T) {
-	res := writeFixture(t, *fixture(t))
+	res := writeFixture(t, *rawFixture(t))
 	header, rows := readCSV(t, res.Tables["uptake"])
 	wantHeader := []string{"org_code", "org_name", "org_type", "go_live_date", "months_live", "authorised_users",
 		"active_users", "uptake_rate", "records_viewed", "views_per_active_user", "flags"}
 	if !slices.Equal(header, wantHeader) {
 		t.Errorf("header %q, want %q", header, wantHeader)
 	}
-	if len(rows) != len(fixtureOrgs) {
-		t.Fatalf("%d rows, want %d", len(rows), len(fixtureOrgs))
+	if len(rows) != len(fixtureOrgs)+1 {
+		t.Fatalf("%d rows, want %d and a total", len(rows), len(fixtureOrgs))
+	}
+	total := rows[len(rows)-1]
+	rows = rows[:len(rows)-1]
+	if total["org_code"] != "ALL" {
+		t.Errorf("last row %v, want the total", total)
 	}
 	i := fixtureMonths - 1
 	byCode := map[string]map[string]string{}
@@ -198,7 +217,7 @@ func TestWriteUptakeCSV(t *testing.T) {
 }
 
 func TestWriteNeedsAttention(t *testing.T) {
-	res := writeFixture(t, *fixture(t))
+	res := writeFixture(t, *rawFixture(t))
 	_, rows := readCSV(t, res.Tables["needs_attention"])
 	var got []string
 	for _, r := range rows {
@@ -223,7 +242,7 @@ func TestWriteNeedsAttention(t *testing.T) {
 
 	// A 65% uptake threshold also catches RA1 (57.7%) and MH1 (60%); a 50%
 	// decline share clears MH1's 40% fall.
-	opt := fixture(t)
+	opt := rawFixture(t)
 	opt.PoorUptakeRate, opt.DeclineShare = 0.65, 0.5
 	res = writeFixture(t, *opt)
 	_, rows = readCSV(t, res.Tables["needs_attention"])
@@ -293,7 +312,7 @@ func TestWriteHeadlineAndTrendCSV(t *testing.T) {
 }
 
 func TestWriteHTML(t *testing.T) {
-	res := writeFixture(t, *fixture(t))
+	res := writeFixture(t, *rawFixture(t))
 	data, err := os.ReadFile(res.HTML)
 	if err != nil {
 		t.Fatal(err)
@@ -317,8 +336,8 @@ func TestWriteHTML(t *testing.T) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	if n := strings.Count(page, "<svg"); n != 2 {
-		t.Errorf("%d inline charts, want 2", n)
+	if n := strings.Count(page, "<svg"); n != 6 {
+		t.Errorf("%d inline charts, want 6", n)
 	}
 	if strings.Contains(page, "<Partnership>") {
 		t.Error("organisation name not escaped")
@@ -327,6 +346,9 @@ func TestWriteHTML(t *testing.T) {
 	// The uptake table shows the same figures as its CSV, formatted.
 	_, rows := readCSV(t, res.Tables["uptake"])
 	for _, r := range rows {
+		if r["org_code"] == "ALL" {
+			continue
+		}
 		n, _ := strconv.ParseInt(r["records_viewed"], 10, 64)
 		a, _ := strconv.ParseInt(r["authorised_users"], 10, 64)
 		cells := fmt.Sprintf(`<td>%s (%s)</td><td>%s</td>`, html.EscapeString(r["org_name"]), r["org_code"], r["org_type"])

@@ -9,6 +9,10 @@ import (
 const (
 	DefaultPoorUptakeRate = 0.25
 	DefaultDeclineShare   = 0.25
+	// Meaningful change in wellbeing: the rises commonly used for WEMWBS
+	// (3 points) and SWEMWBS (2 points, raw score).
+	DefaultWEMWBSChange  = 3
+	DefaultSWEMWBSChange = 2
 )
 
 const (
@@ -24,6 +28,9 @@ const (
 type rules struct {
 	poorUptakeRate float64 // active/authorised below this is poor uptake
 	declineShare   float64 // fall in mean views at least this share is a decline
+	wemwbsChange   int     // rise in WEMWBS counted as meaningful
+	swemwbsChange  int     // rise in SWEMWBS counted as meaningful
+	disclose       disclosure
 }
 
 // flag names a reason to bring an organisation to the board's attention.
@@ -138,7 +145,18 @@ func assess(o orgUsage, month time.Time, r rules) assessment {
 
 // newRules checks the thresholds of opt and fills in the defaults.
 func newRules(opt Options) (rules, error) {
-	r := rules{poorUptakeRate: opt.PoorUptakeRate, declineShare: opt.DeclineShare}
+	r := rules{poorUptakeRate: opt.PoorUptakeRate, declineShare: opt.DeclineShare,
+		wemwbsChange: opt.WEMWBSChange, swemwbsChange: opt.SWEMWBSChange,
+		disclose: disclosure{on: !opt.DisclosureOff}}
+	if r.wemwbsChange == 0 {
+		r.wemwbsChange = DefaultWEMWBSChange
+	}
+	if r.swemwbsChange == 0 {
+		r.swemwbsChange = DefaultSWEMWBSChange
+	}
+	if r.wemwbsChange < 0 || r.swemwbsChange < 0 {
+		return rules{}, fmt.Errorf("meaningful wellbeing change %d (WEMWBS), %d (SWEMWBS): must be positive", opt.WEMWBSChange, opt.SWEMWBSChange)
+	}
 	if r.poorUptakeRate == 0 {
 		r.poorUptakeRate = DefaultPoorUptakeRate
 	}
