@@ -233,7 +233,19 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 	if err != nil {
 		return err
 	}
-	return createView(ctx, conn, "person_link", "SELECT * FROM "+src)
+	if err := createView(ctx, conn, "person_link", "SELECT * FROM "+src); err != nil {
+		return err
+	}
+	for name, file := range map[string]string{"person_match": personindex.PairsFile(opt.IndexRun), "person_change": personindex.ChangesFile(opt.IndexRun)} {
+		src, err := readParquet(opt.Lake, []string{filepath.ToSlash(file)})
+		if err != nil {
+			return err
+		}
+		if err := createView(ctx, conn, name, "SELECT * FROM "+src); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readParquet is a read_parquet call over lake files, quoted.

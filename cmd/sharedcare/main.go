@@ -42,6 +42,8 @@ type CLI struct {
 	SQL      SQLCmd      `cmd:"" name:"sql" help:"Run a read-only SQL query against the warehouse and print the result."`
 	Schedule ScheduleCmd `cmd:"" help:"Run the scheduler daemon: the configured jobs on their cron specs in the configured time zone, never two at once, a missed run caught up on start. Stops cleanly on SIGTERM."`
 	Status   StatusCmd   `cmd:"" help:"Show recent runs (status, duration, counts, errors), a run in progress and the next scheduled times."`
+	Review   ReviewCmd   `cmd:"" help:"The clerical review queue of the person index: list pairs with their evidence, accept or reject them. Decisions are kept and applied on every later run."`
+	Match    MatchCmd    `cmd:"" help:"Explain why two records did or did not link, or evaluate the person index against a ground truth."`
 }
 
 // usageError marks errors in what the user asked for (exit code 2).

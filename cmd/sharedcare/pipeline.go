@@ -16,6 +16,7 @@ import (
 	"github.com/sharedcare/sharedcare/extract/hl7"
 	"github.com/sharedcare/sharedcare/extract/postgres"
 	"github.com/sharedcare/sharedcare/load"
+	"github.com/sharedcare/sharedcare/transform/match"
 	"github.com/sharedcare/sharedcare/transform/personindex"
 )
 
@@ -157,11 +158,16 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 		if s.Persons == nil {
 			continue
 		}
-		r, err := personindex.ReadPersons(ctx, lake, personindex.PersonSource{
+		ps := personindex.PersonSource{
 			Source: s.Name, System: s.System, Entity: s.Persons.Entity, Key: s.Persons.Key,
 			Landing: extract.EntityLanding(runs, s.Name, s.Persons.Entity),
-			ByFile:  s.Kind != config.KindPostgres,
-		}, nil)
+			ByFile:  s.Kind != config.KindPostgres, LinksColumn: s.Persons.Links,
+		}
+		if s.Persons.Merges != "" {
+			ml := extract.EntityLanding(runs, s.Name, s.Persons.Merges)
+			ps.Merges = &ml
+		}
+		r, err := personindex.ReadPersons(ctx, lake, ps, nil)
 		if err != nil {
 			return nil, fmt.Errorf("reading person records of %s: %w", s.Name, err)
 		}
@@ -171,13 +177,18 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	if len(recs) == 0 {
 		return nil, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
 	}
-	links, st := personindex.Build(recs, prev)
-	err = personindex.Write(lake, m.RunID, links, nil)
+	out, err := buildIndex(ctx, cfg, lake, recs, prev, log)
+	if err != nil {
+		return nil, err
+	}
+	st := out.Stats
+	err = personindex.WriteOutput(lake, m.RunID, out, nil)
 	opt.Steps.add("person index", t0, 0, 0, 0, err)
 	if err != nil {
 		return nil, fmt.Errorf("writing person index: %w", err)
 	}
 	log.Info("person index built", "records", st.Records, "persons", st.Persons, "new_persons", st.NewPersons,
+		"linked_records", st.LinkedRecords, "review_pairs", len(out.Review), "merges_and_splits", len(out.Changes),
 		"valid_nhs", st.ValidNHS, "missing_nhs", st.MissingNHS, "invalid_nhs", st.InvalidNHS, "seconds", roundSec(time.Since(t0)))
 
 	// Load.
@@ -197,4 +208,40 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 
 func roundSec(d time.Duration) float64 {
 	return float64(d.Round(10*time.Millisecond)) / float64(time.Second)
+}
+
+// loadModel returns the configured matching model, or nil for the
+// NHS-number-only index.
+func loadModel(cfg *config.Config) (*match.Model, error) {
+	switch cfg.Matching.Model {
+	case "nhs-number":
+		return nil, nil
+	case "nhs-default", "":
+		return match.DefaultModel(), nil
+	}
+	return match.LoadModel(cfg.Path(cfg.Matching.Model))
+}
+
+// buildIndex links the person records with the configured model and the
+// stored clerical decisions.
+func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs []personindex.Record, prev *personindex.Previous, log *slog.Logger) (*personindex.Output, error) {
+	m, err := loadModel(cfg)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("matching model: %w", err)}
+	}
+	if m == nil {
+		links, st := personindex.Build(recs, prev)
+		return &personindex.Output{Links: links, Stats: st}, nil
+	}
+	ds, err := personindex.ReadDecisions(lake)
+	if err != nil {
+		return nil, fmt.Errorf("reading clerical decisions: %w", err)
+	}
+	out, err := personindex.BuildMatched(ctx, recs, prev, personindex.MatchOptions{
+		Model: m, Decisions: personindex.MatchDecisions(ds), Seed: cfg.Matching.Seed, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("matching person records: %w", err)
+	}
+	return out, nil
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sharedcare/sharedcare/extract"
 	"github.com/sharedcare/sharedcare/transform/nhsnumber"
 	"github.com/sharedcare/sharedcare/transform/standardise"
 )
@@ -32,6 +31,9 @@ type Record struct {
 	BirthDate time.Time // zero when unknown
 	Sex       string
 	Postcode  string
+	// Links are ids (RecordID) of records the source asserts are the same
+	// person: HL7 A40 merges, FHIR Patient.link.
+	Links []string
 }
 
 // Link is a standardised record and the person it belongs to.
@@ -39,9 +41,10 @@ type Link struct {
 	Source, Entity, RecordKey string
 	System                    string
 	PersonID                  int64
-	Rule                      string // "nhs_number" or "singleton"
-	NHSNumber                 string // valid, normalised; empty otherwise
-	NHSStatus                 string // "valid", "missing", "invalid_…"
+	Rule                      string  // nhs_number, probabilistic, source_link, clerical or singleton
+	Weight                    float64 // match weight of the link that placed the record; NaN for a singleton
+	NHSNumber                 string  // valid, normalised; empty otherwise
+	NHSStatus                 string  // "valid", "missing", "invalid_…"
 	GivenName, Family         string
 	BirthDate                 time.Time
 	Sex                       string
@@ -183,88 +186,11 @@ func Build(recs []Record, prev *Previous) ([]Link, Stats) {
 	return links, st
 }
 
-var linkSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "source", Type: arrow.BinaryTypes.String},
-	{Name: "system", Type: arrow.BinaryTypes.String},
-	{Name: "entity", Type: arrow.BinaryTypes.String},
-	{Name: "record_key", Type: arrow.BinaryTypes.String},
-	{Name: "person_id", Type: arrow.PrimitiveTypes.Int64},
-	{Name: "match_rule", Type: arrow.BinaryTypes.String},
-	{Name: "nhs_number", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "nhs_number_status", Type: arrow.BinaryTypes.String},
-	{Name: "given_name", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "family_name", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "date_of_birth", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
-	{Name: "sex", Type: arrow.BinaryTypes.String},
-	{Name: "postcode", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "postcode_district", Type: arrow.BinaryTypes.String, Nullable: true},
-}, nil)
-
 // Dir is the index directory of run id, relative to the lake.
 func Dir(runID string) string { return filepath.Join("index", "run="+runID) }
 
 // LinkFile is the person_link file of run id, relative to the lake.
 func LinkFile(runID string) string { return filepath.Join(Dir(runID), "person_link.parquet") }
-
-// Write writes links as the index of run id and marks it complete.
-func Write(lake, runID string, links []Link, mem memory.Allocator) error {
-	if mem == nil {
-		mem = memory.DefaultAllocator
-	}
-	pf, err := extract.CreateParquet(lake, LinkFile(runID), linkSchema, mem)
-	if err != nil {
-		return err
-	}
-	b := array.NewRecordBuilder(mem, linkSchema)
-	defer b.Release()
-	str := func(i int, s string) {
-		if s == "" {
-			b.Field(i).AppendNull()
-		} else {
-			b.Field(i).(*array.StringBuilder).Append(s)
-		}
-	}
-	flush := func() error {
-		rec := b.NewRecordBatch()
-		defer rec.Release()
-		return pf.Write(rec)
-	}
-	for n, l := range links {
-		b.Field(0).(*array.StringBuilder).Append(l.Source)
-		b.Field(1).(*array.StringBuilder).Append(l.System)
-		b.Field(2).(*array.StringBuilder).Append(l.Entity)
-		b.Field(3).(*array.StringBuilder).Append(l.RecordKey)
-		b.Field(4).(*array.Int64Builder).Append(l.PersonID)
-		b.Field(5).(*array.StringBuilder).Append(l.Rule)
-		str(6, l.NHSNumber)
-		b.Field(7).(*array.StringBuilder).Append(l.NHSStatus)
-		str(8, l.GivenName)
-		str(9, l.Family)
-		if l.BirthDate.IsZero() {
-			b.Field(10).AppendNull()
-		} else {
-			b.Field(10).(*array.Date32Builder).Append(arrow.Date32FromTime(l.BirthDate))
-		}
-		b.Field(11).(*array.StringBuilder).Append(l.Sex)
-		str(12, l.Postcode)
-		str(13, l.District)
-		if (n+1)%65536 == 0 {
-			if err := flush(); err != nil {
-				pf.Abort()
-				return err
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		pf.Abort()
-		return err
-	}
-	if _, err := pf.Close(); err != nil {
-		return err
-	}
-	marker := filepath.Join(lake, Dir(runID), "_SUCCESS")
-	return os.WriteFile(marker, nil, 0o600)
-}
 
 // ErrNoIndex means the lake holds no complete index.
 var ErrNoIndex = errors.New("the lake has no complete person index")

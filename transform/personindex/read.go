@@ -93,6 +93,14 @@ type PersonSource struct {
 	Key []string
 	// Landing is the entity's landing across runs.
 	Landing extract.Landing
+	// LinksColumn, if set, is a string_list column of FHIR-style references
+	// ("type|Patient/id") to records of the same entity the source says are
+	// the same person (Patient.link).
+	LinksColumn string
+	// Merges, if set, is the landing of an entity with record_key and
+	// prior_record_key columns: the source merged the prior record into the
+	// surviving one (HL7 A40).
+	Merges *extract.Landing
 	// ByFile keeps, for each source file, only the rows of the run that last
 	// landed it (file feeds). Database feeds land changed rows only, so
 	// every run's rows count and the latest per key wins.
@@ -109,6 +117,9 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 		key = []string{"record_key"}
 	}
 	cols := append(append(append([]string{}, key...), PersonColumns...), extract.ColRunID, extract.ColSourceFile)
+	if ps.LinksColumn != "" {
+		cols = append(cols, ps.LinksColumn)
+	}
 	k, n := len(key), len(key)+len(PersonColumns)
 	index := map[string]int{}
 	var recs []Record
@@ -130,6 +141,13 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 				NHSNumber: str(c[k], i), GivenName: str(c[k+1], i), Family: str(c[k+2], i),
 				BirthDate: date(c[k+3], i), Sex: str(c[k+4], i), Postcode: str(c[k+5], i),
 			}
+			if ps.LinksColumn != "" {
+				for _, ref := range list(c[n+2], i) {
+					if id := linkTarget(ref); id != "" {
+						r.Links = append(r.Links, RecordID(ps.Source, ps.Entity, id))
+					}
+				}
+			}
 			if at, ok := index[rk]; ok {
 				recs[at] = r
 				return nil
@@ -142,7 +160,49 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 			return nil, fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
 		}
 	}
+	if ps.Merges != nil {
+		for _, f := range ps.Merges.Files {
+			err := ReadParquet(ctx, filepath.Join(lake, filepath.FromSlash(f)), []string{"record_key", "prior_record_key"}, mem, func(c []arrow.Array, i int) error {
+				if at, ok := index[str(c[0], i)]; ok && str(c[1], i) != "" {
+					recs[at].Links = append(recs[at].Links, RecordID(ps.Source, ps.Entity, str(c[1], i)))
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("reading merges of %s: %w", ps.Source, err)
+			}
+		}
+	}
 	return recs, nil
+}
+
+// list returns a string_list value.
+func list(a arrow.Array, i int) []string {
+	l, ok := a.(*array.List)
+	if !ok || l.IsNull(i) {
+		return nil
+	}
+	start, end := l.ValueOffsets(i)
+	vals := l.ListValues().(*array.String)
+	out := make([]string, 0, end-start)
+	for j := start; j < end; j++ {
+		out = append(out, vals.Value(int(j)))
+	}
+	return out
+}
+
+// linkTarget returns the Patient id of a "type|Patient/id" reference, or ""
+// for a link to anything else (a RelatedPerson is another person).
+func linkTarget(ref string) string {
+	_, target, ok := strings.Cut(ref, "|")
+	if !ok {
+		target = ref
+	}
+	id, ok := strings.CutPrefix(target, "Patient/")
+	if !ok {
+		return ""
+	}
+	return id
 }
 
 // text renders a key column's value as text.

@@ -93,6 +93,12 @@ type Table struct {
 type Persons struct {
 	Entity string   `yaml:"entity"`
 	Key    []string `yaml:"key"`
+	// Links names a string_list column of "type|Patient/id" references the
+	// source asserts are the same person (FHIR Patient.link).
+	Links string `yaml:"links"`
+	// Merges names an entity with record_key and prior_record_key columns:
+	// records the source merged (HL7 A40).
+	Merges string `yaml:"merges"`
 }
 
 // Entity maps CSV files to a landed entity.
@@ -119,9 +125,12 @@ type Column struct {
 
 // Matching configures the person index.
 type Matching struct {
-	// Model names the matching model. The walking skeleton supports
-	// "nhs-number" (link on a valid NHS number only).
+	// Model is the matching model: "nhs-default" (the embedded NHS model:
+	// deterministic NHS-number rule and Fellegi–Sunter), "nhs-number" (link
+	// on a valid NHS number only), or the path of a model file.
 	Model string `yaml:"model"`
+	// Seed drives the random pairs used to estimate u probabilities.
+	Seed uint64 `yaml:"seed"`
 }
 
 // Report configures the monthly board report.
@@ -339,10 +348,12 @@ func (c *Config) validate(v *validator) {
 	}
 	switch c.Matching.Model {
 	case "":
-		c.Matching.Model = "nhs-number"
-	case "nhs-number":
+		c.Matching.Model = "nhs-default"
+	case "nhs-default", "nhs-number":
 	default:
-		v.fail(fmt.Sprintf("unknown model %q (this version supports nhs-number)", c.Matching.Model), "matching", "model")
+		if _, err := os.Stat(c.Path(c.Matching.Model)); err != nil {
+			v.fail(fmt.Sprintf("%q is neither nhs-default, nhs-number nor a readable model file", c.Matching.Model), "matching", "model")
+		}
 	}
 	if c.Report.Month != "" {
 		if _, err := time.Parse("2006-01", c.Report.Month); err != nil {

@@ -86,14 +86,14 @@ sources:
     kind: hl7
     path: sources/acute
     files: ["adt/*.hl7"]
-    persons: {entity: patients}
+    persons: {entity: patients, merges: merges}
 
   - name: mentalhealth
     system: mentalhealth
     kind: fhir
     path: sources/mentalhealth
     files: ["*.ndjson"]
-    persons: {entity: patients}
+    persons: {entity: patients, links: links}
 
   # The social care system is a PostgreSQL database (sources/socialcare/
   # socialcare.sql loads it). sharedcare demo serves it from a throwaway
@@ -207,7 +207,7 @@ sources:
           - {name: go_live_date, type: date, format: "2006-01-02"}
 
 matching:
-  model: nhs-number
+  model: nhs-default
 
 report:
   poor_uptake_rate: 0.25
