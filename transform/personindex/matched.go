@@ -81,6 +81,7 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 	if opt.Model == nil {
 		opt.Model = match.DefaultModel()
 	}
+	recs = append([]Record(nil), recs...) // sorted here, not in the caller's slice
 	sortRecords(recs)
 	links := standardised(recs)
 	t := &match.Table{ID: make([]string, len(recs)), Source: make([]string, len(recs)), Cols: map[string][]string{}, Links: make([][]string, len(recs))}

@@ -1,0 +1,140 @@
+package personindex
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func person(src, key, nhs, given, family string, dob time.Time, pc string) Record {
+	return Record{Source: src, System: src, Entity: "patients", RecordKey: key, NHSNumber: nhs, GivenName: given, Family: family, BirthDate: dob, Sex: "F", Postcode: pc}
+}
+
+var d1 = time.Date(1970, 3, 4, 0, 0, 0, 0, time.UTC)
+
+func ids(out *Output) map[string]int64 {
+	m := map[string]int64{}
+	for _, l := range out.Links {
+		m[RecordID(l.Source, l.Entity, l.RecordKey)] = l.PersonID
+	}
+	return m
+}
+
+func TestBuildMatchedLinksKeepsIDsAndRecordsMergeAndSplit(t *testing.T) {
+	ctx := context.Background()
+	day1 := []Record{
+		person("gp", "P1/1", "9434765919", "Mary", "Smith", d1, "BS1 4DJ"),
+		person("acute", "H1", "943 476 5919", "Mary", "Smith", d1, "BS1 4DJ"), // same number
+		person("acute", "H2", "", "Mary", "Smith", d1, "BS1 4DJ"),             // source-asserted duplicate of H1
+		person("gp", "P1/2", "4010232137", "John", "Jones", time.Date(1950, 1, 2, 0, 0, 0, 0, time.UTC), "M1 1AE"),
+		person("gp", "P1/3", "4857773457", "Ann", "Brown", time.Date(1988, 7, 8, 0, 0, 0, 0, time.UTC), "L8 0RX"),
+	}
+	day1[2].Links = nil
+	day1[1].Links = []string{RecordID("acute", "patients", "H2")}
+	out1, err := BuildMatched(ctx, day1, nil, MatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1 := ids(out1)
+	if m1["gp/patients/P1/1"] != m1["acute/patients/H1"] || m1["acute/patients/H1"] != m1["acute/patients/H2"] {
+		t.Fatalf("Mary's three records are not one person: %v", m1)
+	}
+	if m1["gp/patients/P1/2"] == m1["gp/patients/P1/3"] || m1["gp/patients/P1/2"] == m1["gp/patients/P1/1"] {
+		t.Fatalf("different people merged: %v", m1)
+	}
+	rules := map[string]string{}
+	for _, l := range out1.Links {
+		rules[RecordID(l.Source, l.Entity, l.RecordKey)] = l.Rule
+	}
+	if rules["acute/patients/H2"] != "source_link" || rules["gp/patients/P1/2"] != "singleton" {
+		t.Errorf("rules %v", rules)
+	}
+
+	lake := t.TempDir()
+	if err := WriteOutput(lake, "r1", out1, nil); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := ReadPrevious(ctx, lake, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Day 2: the hospital withdraws the H1/H2 link and H2's details turn
+	// out to be another person's (a split); Ann's GP record gains John's
+	// number by a clerical accept (a merge, by decision).
+	day2 := append([]Record(nil), day1...)
+	day2[1].Links = nil
+	day2[2] = person("acute", "H2", "", "Zara", "Quinn", time.Date(2001, 5, 6, 0, 0, 0, 0, time.UTC), "EC1A 1BB")
+	decisions := []Decision{{A: "gp/patients/P1/2", B: "gp/patients/P1/3", Accept: true}}
+	out2, err := BuildMatched(ctx, day2, prev, MatchOptions{Decisions: MatchDecisions(decisions)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2 := ids(out2)
+	if m2["gp/patients/P1/1"] != m1["gp/patients/P1/1"] {
+		t.Error("Mary's id changed")
+	}
+	if m2["acute/patients/H2"] == m2["acute/patients/H1"] {
+		t.Error("H2 still with Mary")
+	}
+	if m2["gp/patients/P1/2"] != m2["gp/patients/P1/3"] {
+		t.Error("the clerical accept was not applied")
+	}
+	kinds := map[string]int{}
+	for _, c := range out2.Changes {
+		kinds[c.Kind]++
+	}
+	if kinds["split"] != 1 || kinds["merge"] != 1 {
+		t.Errorf("changes %+v, want one split and one merge", out2.Changes)
+	}
+	// A rerun with the same inputs and index gives the same ids.
+	again, err := BuildMatched(ctx, day2, prev, MatchOptions{Decisions: MatchDecisions(decisions)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range ids(again) {
+		if m2[k] != v {
+			t.Errorf("%s: %d then %d", k, m2[k], v)
+		}
+	}
+}
+
+func TestTwoValidNHSNumbersNeverMergedAutomatically(t *testing.T) {
+	recs := []Record{
+		person("gp", "P1/1", "9434765919", "Mary", "Smith", d1, "BS1 4DJ"),
+		person("acute", "H1", "4010232137", "Mary", "Smith", d1, "BS1 4DJ"),
+	}
+	out, err := BuildMatched(context.Background(), recs, nil, MatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ids(out)
+	if m["gp/patients/P1/1"] == m["acute/patients/H1"] {
+		t.Fatal("two different valid NHS numbers were merged")
+	}
+	if len(out.Review) != 1 {
+		t.Errorf("the pair should wait for review, review queue %d", len(out.Review))
+	}
+}
+
+func TestDecisionsPersistLatestWins(t *testing.T) {
+	lake := t.TempDir()
+	for _, d := range []Decision{
+		{A: "a/x/1", B: "b/x/2", Accept: true},
+		{A: "c/x/1", B: "d/x/2", Accept: true},
+		{A: "b/x/2", B: "a/x/1", Accept: false}, // the same pair, reversed, later
+	} {
+		if err := AppendDecision(lake, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, err := ReadDecisions(lake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 2 || ds[0].Accept {
+		t.Fatalf("decisions %+v", ds)
+	}
+	if err := AppendDecision(lake, Decision{A: "a", B: "a"}); err == nil {
+		t.Error("a decision on one record was accepted")
+	}
+}
