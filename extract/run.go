@@ -85,6 +85,11 @@ type Run struct {
 	// landed maps source → file → sha256 → the run that landed it, from every
 	// complete run since the last full one.
 	landed map[string]map[string]map[string]string
+	// OnLanded, if set, is called after every 1,000th record landed in the
+	// run (all sources together) with the count so far. Fault-injection
+	// tests use it to kill the process mid-file.
+	OnLanded func(n int64)
+	landedN  int64
 }
 
 // NewRun starts a run in lake at time now. Run ids sort in time order. mem

@@ -130,6 +130,11 @@ func (e *EntityWriter) Append(pos Position, raw []byte, vals []any) error {
 	e.build.Field(n + 5).(*array.Int64Builder).Append(pos.N)
 	e.build.Field(n + 6).(*array.StringBuilder).Append(RecordHash(raw))
 	e.rows++
+	if r.OnLanded != nil {
+		if r.landedN++; r.landedN%1000 == 0 {
+			r.OnLanded(r.landedN)
+		}
+	}
 	e.stats.Read++
 	e.stats.Landed++
 	if e.rows >= batchRows {

@@ -53,6 +53,9 @@ type Options struct {
 	// MemoryLimit is DuckDB's memory_limit, e.g. "4GB"; empty leaves DuckDB's default.
 	MemoryLimit string
 	Logger      *slog.Logger
+	// Checkpoint, if set, is called with "sql/FILE" after each SQL file and
+	// with "publish" just before the rename. Fault-injection tests use it.
+	Checkpoint func(stage string)
 }
 
 // Build builds a new warehouse and publishes it over opt.Warehouse.
@@ -81,6 +84,9 @@ func Build(ctx context.Context, opt Options) error {
 	if err := ctx.Err(); err != nil {
 		os.Remove(building)
 		return err
+	}
+	if opt.Checkpoint != nil {
+		opt.Checkpoint("publish")
 	}
 	if err := os.Rename(building, opt.Warehouse); err != nil {
 		return fmt.Errorf("publishing warehouse: %w", err)
@@ -154,6 +160,9 @@ func build(ctx context.Context, file string, opt Options, log *slog.Logger) (err
 				return err
 			}
 			log.Debug("sql done", "file", name)
+			if opt.Checkpoint != nil {
+				opt.Checkpoint("sql/" + name)
+			}
 		}
 	}
 	if err := recordRun(ctx, conn, opt); err != nil {

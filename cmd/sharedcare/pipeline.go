@@ -121,6 +121,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	if opt.Full {
 		run.Full()
 	}
+	run.OnLanded = crashAtLanded
 	log.Info("run started", "run", run.ID, "sources", len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		t0 := time.Now()
@@ -177,6 +178,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	if len(recs) == 0 {
 		return nil, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
 	}
+	crashAt("match")
 	out, err := buildIndex(ctx, cfg, lake, recs, prev, log)
 	if err != nil {
 		return nil, err
@@ -196,7 +198,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	wh := cfg.Path(cfg.Warehouse)
 	err = load.Build(ctx, load.Options{
 		Lake: lake, Manifest: m, Runs: runs, IndexRun: m.RunID, Systems: systems, Keys: keys,
-		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: "4GB", Logger: log,
+		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: "4GB", Logger: log, Checkpoint: crashAt,
 	})
 	opt.Steps.add("load and publish", t0, 0, 0, 0, err)
 	if err != nil {
