@@ -6,7 +6,7 @@ GO      ?= go
 BIN     := bin/sharedcare
 PERSONS ?= 10000
 
-.PHONY: all build demo test vet fmt postgres chromium clean
+.PHONY: all build demo test bench vet fmt postgres chromium clean
 
 all: build
 
@@ -18,6 +18,11 @@ demo: build
 
 test: postgres chromium vet
 	$(GO) test -count=1 -timeout 30m ./...
+
+# Scale runs live here, not in the tests: make bench PERSONS=1000000 MONTHS=13
+MONTHS ?= 13
+bench: postgres build
+	./$(BIN) bench --persons $(PERSONS) --months $(MONTHS)
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the duckdb driver
 
@@ -36,6 +37,18 @@ var RequiredEntities = [][2]string{
 	{"socialprescribing", "referrals"},
 	{"socialprescribing", "contacts"},
 	{"socialprescribing", "wellbeing"},
+	{"gp", "medications"},
+	{"gp", "allergies"},
+	{"gp", "problems"},
+	{"acute", "patients"},
+	{"acute", "encounters"},
+	{"mentalhealth", "encounters"},
+	{"mentalhealth", "conditions"},
+	{"mentalhealth", "medications"},
+	{"mentalhealth", "allergies"},
+	{"socialcare", "people"},
+	{"socialcare", "care_packages"},
+	{"socialcare", "safeguarding_referrals"},
 }
 
 // Options say what to build and where.
@@ -152,6 +165,7 @@ func build(ctx context.Context, file string, opt Options, log *slog.Logger) (err
 		}
 		sort.Strings(names)
 		for _, name := range names {
+			t0 := time.Now()
 			text, err := fs.ReadFile(sqlfiles.FS, name)
 			if err != nil {
 				return err
@@ -159,7 +173,7 @@ func build(ctx context.Context, file string, opt Options, log *slog.Logger) (err
 			if err := exec("running sql/"+name, string(text)); err != nil {
 				return err
 			}
-			log.Debug("sql done", "file", name)
+			log.Debug("sql done", "file", name, "seconds", time.Since(t0).Seconds())
 			if opt.Checkpoint != nil {
 				opt.Checkpoint("sql/" + name)
 			}

@@ -40,6 +40,9 @@ func (c *DemoCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := ensureKey(cfg); err != nil {
+		return err
+	}
 	stop, err := serveSocialCare(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -48,7 +51,7 @@ func (c *DemoCmd) Run(ctx context.Context, log *slog.Logger) error {
 	var sum *runSummary
 	err = tracked(ctx, cfg, log, runInfo{Command: "run", Trigger: history.Manual}, func(ctx context.Context, rec *history.Record) error {
 		var err error
-		sum, err = runPipeline(ctx, cfg, log, time.Now, runOptions{Steps: stepRecorder{rec}})
+		sum, err = runPipeline(ctx, cfg, log, time.Now, runOptions{Steps: stepRecorder{rec: rec}})
 		return err
 	})
 	if err != nil {

@@ -68,6 +68,9 @@ func newRegion(t *testing.T, persons int, seed uint64, end time.Time) *e2e {
 		t.Fatal(err)
 	}
 	r := &e2e{dir: dir, cfg: cfg, logs: &logs, log: log}
+	if err := ensureKey(cfg); err != nil {
+		t.Fatal(err)
+	}
 	serveRegionDB(t, r)
 	return r
 }
@@ -444,7 +447,7 @@ func TestRunLockAndHistory(t *testing.T) {
 	held.Release()
 
 	err = tracked(ctx, r.cfg, r.log, runInfo{Command: "run", Trigger: history.Manual}, func(ctx context.Context, rec *history.Record) error {
-		_, err := runPipeline(ctx, r.cfg, r.log, time.Now, runOptions{Steps: stepRecorder{rec}})
+		_, err := runPipeline(ctx, r.cfg, r.log, time.Now, runOptions{Steps: stepRecorder{rec: rec}})
 		return err
 	})
 	if err != nil {

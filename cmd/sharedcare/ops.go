@@ -78,6 +78,9 @@ func tracked(ctx context.Context, cfg *config.Config, log *slog.Logger, info run
 // stepRecorder collects a run's steps for the history.
 type stepRecorder struct {
 	rec *history.Record
+	// probe, if set, is called as each step ends (the bench measures CPU
+	// time and peak memory per step with it).
+	probe func(name string)
 }
 
 func (s stepRecorder) add(name string, start time.Time, read, landed, rejected int64, err error) {
@@ -92,4 +95,7 @@ func (s stepRecorder) add(name string, start time.Time, read, landed, rejected i
 	s.rec.Read += read
 	s.rec.Landed += landed
 	s.rec.Rejected += rejected
+	if s.probe != nil {
+		s.probe(name)
+	}
 }

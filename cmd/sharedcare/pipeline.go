@@ -33,7 +33,7 @@ func (c *RunCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return usageError{err}
 	}
 	return tracked(ctx, cfg, log, runInfo{Command: "run", Trigger: history.Manual}, func(ctx context.Context, rec *history.Record) error {
-		_, err := runPipeline(ctx, cfg, log, time.Now, runOptions{Full: c.Full, Steps: stepRecorder{rec}})
+		_, err := runPipeline(ctx, cfg, log, time.Now, runOptions{Full: c.Full, Steps: stepRecorder{rec: rec}})
 		return err
 	})
 }
@@ -109,6 +109,20 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 				keys[s.Name] = map[string][]string{}
 			}
 			keys[s.Name][t.Entity] = t.Key
+		}
+	}
+
+	// The analytics key is checked before anything runs: a missing key is an
+	// error, never a default.
+	var key load.PseudonymKey
+	if cfg.Analytics != "" {
+		kf := ""
+		if cfg.PseudonymKeyFile != "" {
+			kf = cfg.Path(cfg.PseudonymKeyFile)
+		}
+		var err error
+		if key, err = load.LoadKey(kf); err != nil {
+			return nil, usageError{err}
 		}
 	}
 
@@ -204,6 +218,22 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Analytics != "" {
+		t0 := time.Now()
+		err := load.BuildAnalytics(ctx, wh, cfg.Path(cfg.Analytics), key, load.AnalyticsOptions{MemoryLimit: "4GB", Logger: log})
+		opt.Steps.add("analytics", t0, 0, 0, 0, err)
+		if err != nil {
+			return nil, fmt.Errorf("building the analytics database: %w", err)
+		}
+	}
+	if cfg.MartsExport != "" {
+		t0 := time.Now()
+		err := exportMarts(ctx, wh, cfg.Path(cfg.MartsExport))
+		opt.Steps.add("export marts", t0, 0, 0, 0, err)
+		if err != nil {
+			return nil, fmt.Errorf("exporting marts: %w", err)
+		}
+	}
 	log.Info("run finished", "run", m.RunID, "warehouse", wh, "load_seconds", roundSec(time.Since(t0)))
 	return &runSummary{Manifest: m, Index: st, Warehouse: wh}, nil
 }
@@ -246,4 +276,15 @@ func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs []per
 		return nil, fmt.Errorf("matching person records: %w", err)
 	}
 	return out, nil
+}
+
+// exportMarts writes the published warehouse's marts as Parquet.
+func exportMarts(ctx context.Context, warehouse, dir string) error {
+	db, err := openWarehouse(warehouse)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = load.ExportMarts(ctx, db, dir)
+	return err
 }

@@ -37,7 +37,7 @@ func (c *ReportCmd) Run(ctx context.Context, log *slog.Logger) error {
 	return tracked(ctx, cfg, log, runInfo{Command: "report", Trigger: history.Manual}, func(ctx context.Context, rec *history.Record) error {
 		t0 := time.Now()
 		res, err := writeReport(ctx, cfg, month, log)
-		stepRecorder{rec}.add("report "+month.Format("2006-01"), t0, 0, 0, 0, err)
+		stepRecorder{rec: rec}.add("report "+month.Format("2006-01"), t0, 0, 0, 0, err)
 		if err != nil {
 			return err
 		}

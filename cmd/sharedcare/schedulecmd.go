@@ -34,14 +34,14 @@ func jobs(cfg *config.Config, log *slog.Logger) []schedule.Job {
 			return tracked(ctx, cfg, log, info, func(ctx context.Context, rec *history.Record) error {
 				switch j.Command {
 				case "run":
-					_, err := runPipeline(ctx, cfg, log, time.Now, runOptions{Steps: stepRecorder{rec}})
+					_, err := runPipeline(ctx, cfg, log, time.Now, runOptions{Steps: stepRecorder{rec: rec}})
 					return err
 				case "report":
 					// The month that ended before the slot, in the region's time zone.
 					month := lastCompleteMonth(slot.In(cfg.Location))
 					t0 := time.Now()
 					_, err := writeReport(ctx, cfg, month, log)
-					stepRecorder{rec}.add("report "+month.Format("2006-01"), t0, 0, 0, 0, err)
+					stepRecorder{rec: rec}.add("report "+month.Format("2006-01"), t0, 0, 0, 0, err)
 					return err
 				}
 				return fmt.Errorf("job %s: unknown command %q", j.Name, j.Command)

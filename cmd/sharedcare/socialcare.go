@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -49,4 +51,25 @@ func serveSocialCare(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 	}
 	log.Info("social care database served", "port", srv.Port)
 	return stop, nil
+}
+
+// ensureKey creates the region's pseudonymisation key file (32 random bytes,
+// hex, owner-only) when the config names one that does not exist yet. Only
+// the demo and tests do this; an operator supplies their own key.
+func ensureKey(cfg *config.Config) error {
+	if cfg.Analytics == "" || cfg.PseudonymKeyFile == "" {
+		return nil
+	}
+	path := cfg.Path(cfg.PseudonymKeyFile)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(hex.EncodeToString(b)+"\n"), 0o600)
 }

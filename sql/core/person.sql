@@ -5,7 +5,12 @@
 -- social care, social prescribing — and within a system the most recently
 -- updated record (GP last_updated), then the record key for a stable tie-break.
 CREATE TABLE core.person AS
-WITH recs AS (
+WITH gp_updated AS (
+    SELECT source, record_key, max(last_updated) AS last_updated
+    FROM staging.stg_gp__patients
+    GROUP BY ALL
+),
+recs AS (
     SELECT
         l.*,
         g.last_updated,
@@ -14,8 +19,10 @@ WITH recs AS (
             WHEN 'socialcare' THEN 2 WHEN 'socialprescribing' THEN 1 ELSE 0
         END AS trust
     FROM landing.person_link l
-    LEFT JOIN staging.stg_gp__patients g
-      ON l.source = g.source AND l.entity = 'patients' AND l.record_key = g.record_key
+    -- No left-only condition (such as l.system = 'gp') in this ON: DuckDB then
+    -- plans a nested loop, minutes at 100,000 persons. Source and record key
+    -- already match GP records only.
+    LEFT JOIN gp_updated g ON l.source = g.source AND l.record_key = g.record_key
 ),
 ranked AS (
     SELECT *, row_number() OVER (
@@ -25,13 +32,13 @@ ranked AS (
 )
 SELECT
     person_id,
-    first(nhs_number ORDER BY nhs_number IS NULL, rank)               AS nhs_number,
-    first(given_name ORDER BY given_name IS NULL, rank)               AS given_name,
-    first(family_name ORDER BY family_name IS NULL, rank)             AS family_name,
-    first(date_of_birth ORDER BY date_of_birth IS NULL, rank)         AS date_of_birth,
-    first(sex ORDER BY sex = 'U', rank)                               AS sex,
-    first(postcode ORDER BY postcode IS NULL, rank)                   AS postcode,
-    first(postcode_district ORDER BY postcode_district IS NULL, rank) AS postcode_district,
+    arg_min(nhs_number, rank) FILTER (WHERE nhs_number IS NOT NULL)               AS nhs_number,
+    arg_min(given_name, rank) FILTER (WHERE given_name IS NOT NULL)               AS given_name,
+    arg_min(family_name, rank) FILTER (WHERE family_name IS NOT NULL)             AS family_name,
+    arg_min(date_of_birth, rank) FILTER (WHERE date_of_birth IS NOT NULL)         AS date_of_birth,
+    coalesce(arg_min(sex, rank) FILTER (WHERE sex <> 'U'), 'U')                AS sex,
+    arg_min(postcode, rank) FILTER (WHERE postcode IS NOT NULL)                   AS postcode,
+    arg_min(postcode_district, rank) FILTER (WHERE postcode_district IS NOT NULL) AS postcode_district,
     count(*)                                                          AS source_records,
     count(DISTINCT system)                                            AS source_systems
 FROM ranked

@@ -32,15 +32,26 @@ type Config struct {
 	// File is the config file's path.
 	File string `yaml:"-"`
 
-	Region    string   `yaml:"region"`
-	TimeZone  string   `yaml:"timezone"`
-	Lake      string   `yaml:"lake"`
-	Warehouse string   `yaml:"warehouse"`
-	Reports   string   `yaml:"reports"`
-	Sources   []Source `yaml:"sources"`
-	Matching  Matching `yaml:"matching"`
-	Report    Report   `yaml:"report"`
-	Schedule  Schedule `yaml:"schedule"`
+	Region    string `yaml:"region"`
+	TimeZone  string `yaml:"timezone"`
+	Lake      string `yaml:"lake"`
+	Warehouse string `yaml:"warehouse"`
+	// Analytics is the pseudonymised database for analysts (optional): no
+	// names, addresses or NHS numbers; persons by keyed pseudonym.
+	Analytics string `yaml:"analytics"`
+	// PseudonymKeyFile holds the HMAC key for analytics pseudonyms (hex or
+	// base64, at least 32 bytes); without it the key comes from
+	// SHAREDCARE_PSEUDONYM_KEY_FILE or SHAREDCARE_PSEUDONYM_KEY. A missing
+	// key is an error, never a default.
+	PseudonymKeyFile string `yaml:"pseudonym_key_file"`
+	// MartsExport, if set, is a directory the marts are written to as
+	// Parquet after each run, for tools other than DuckDB.
+	MartsExport string   `yaml:"marts_export"`
+	Reports     string   `yaml:"reports"`
+	Sources     []Source `yaml:"sources"`
+	Matching    Matching `yaml:"matching"`
+	Report      Report   `yaml:"report"`
+	Schedule    Schedule `yaml:"schedule"`
 
 	// Location is TimeZone loaded.
 	Location *time.Location `yaml:"-"`

@@ -22,6 +22,11 @@ region: {{printf "%q" .Region}}
 timezone: Europe/London
 lake: lake
 warehouse: warehouse/warehouse.duckdb
+analytics: warehouse/analytics.duckdb
+# The analytics pseudonym key: made by sharedcare demo; otherwise create it
+# yourself (32 random bytes, hex) and keep it out of the lake and warehouse.
+pseudonym_key_file: secrets/pseudonym.key
+marts_export: warehouse/marts
 reports: reports
 
 sources:

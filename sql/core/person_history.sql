@@ -1,0 +1,140 @@
+-- Grain: one row per version of a person's golden record (person × valid
+-- from), slowly changing dimension type 2.
+--
+-- What it captures, precisely. Each build starts from scratch and the lake
+-- holds, for each source record, its latest landed values only (file feeds
+-- replace a file's rows when the file is landed again; database feeds keep
+-- the latest row per key), so earlier values of a record cannot be
+-- recovered. What can be dated is when each source record came into being
+-- in its system ("known from"): GP registration date; acute the first ADT
+-- message (PID) about the hospital number; mental health the first
+-- Encounter's start; social care the person row's created_at; social
+-- prescribing the client's created date — dates in the region's time zone.
+-- The history replays those arrivals: at each date on which a record of the
+-- person arrived, the golden record is rebuilt from the records known by
+-- then with exactly core.person's survivorship rule (most trusted system
+-- first: GP, acute, mental health, social care, social prescribing; then
+-- GP last_updated, source, record key), using each record's current
+-- (standardised) values and today's person links. A date that changes
+-- nothing tracked (the golden fields, source_records, source_systems) makes
+-- no version. So the table shows how the unified record grew as systems got
+-- to know the person (e.g. first seen in hospital, then registered with a
+-- GP, whose details then win) — not a change of address or name within one
+-- source record, nor how person links changed from night to night. The
+-- current version equals the person's row in core.person. A record with no
+-- known-from date counts from the person's earliest known date; when no
+-- record of a person has one, the single version has valid_from NULL.
+CREATE TABLE core.person_history AS
+WITH starts AS (
+    SELECT source, record_key, min(registration_date) AS known_from
+    FROM staging.stg_gp__patients GROUP BY ALL
+    UNION ALL
+    SELECT source, record_key, min(CAST(timezone(getvariable('region_timezone'), message_time) AS DATE))
+    FROM staging.stg_acute__patients GROUP BY ALL
+    UNION ALL
+    SELECT source, record_key, min(CAST(timezone(getvariable('region_timezone'), period_start) AS DATE))
+    FROM staging.stg_mentalhealth__encounters GROUP BY ALL
+    UNION ALL
+    SELECT source, record_key, min(CAST(timezone(getvariable('region_timezone'), created_at) AS DATE))
+    FROM staging.stg_socialcare__people GROUP BY ALL
+    UNION ALL
+    -- The social prescribing staging models belong to the referrals work;
+    -- the client's created date is read straight from its landing view.
+    SELECT _source, client_id, min(CAST(created_date AS DATE))
+    FROM landing.socialprescribing__clients GROUP BY ALL
+),
+known AS (
+    SELECT source, record_key, min(known_from) AS known_from FROM starts GROUP BY ALL
+),
+gp_updated AS (
+    SELECT source, record_key, max(last_updated) AS last_updated
+    FROM staging.stg_gp__patients GROUP BY ALL
+),
+recs AS (
+    SELECT
+        l.*,
+        g.last_updated,
+        k.known_from,
+        CASE l.system
+            WHEN 'gp' THEN 5 WHEN 'acute' THEN 4 WHEN 'mentalhealth' THEN 3
+            WHEN 'socialcare' THEN 2 WHEN 'socialprescribing' THEN 1 ELSE 0
+        END AS trust
+    FROM landing.person_link l
+    -- No left-only condition in this ON (see core/person.sql): it makes a nested loop.
+    LEFT JOIN gp_updated g ON l.source = g.source AND l.record_key = g.record_key
+    LEFT JOIN known k ON l.source = k.source AND l.record_key = k.record_key
+),
+dated AS (
+    SELECT *,
+           coalesce(known_from, min(known_from) OVER (PARTITION BY person_id), DATE '0001-01-01') AS effective_from
+    FROM recs
+),
+points AS (
+    SELECT DISTINCT person_id, effective_from AS point FROM dated
+),
+snapshot AS (
+    SELECT p.point, d.*,
+           row_number() OVER (
+               PARTITION BY p.person_id, p.point
+               ORDER BY d.trust DESC, d.last_updated DESC NULLS LAST, d.source, d.record_key) AS rank
+    FROM points p
+    JOIN dated d ON d.person_id = p.person_id AND d.effective_from <= p.point
+),
+golden AS (
+    SELECT
+        person_id,
+        point,
+        -- arg_min with FILTER, not first(… ORDER BY …): ordered aggregates
+        -- sort every group and took minutes at 100,000 persons.
+        arg_min(nhs_number, rank) FILTER (WHERE nhs_number IS NOT NULL)               AS nhs_number,
+        arg_min(given_name, rank) FILTER (WHERE given_name IS NOT NULL)               AS given_name,
+        arg_min(family_name, rank) FILTER (WHERE family_name IS NOT NULL)             AS family_name,
+        arg_min(date_of_birth, rank) FILTER (WHERE date_of_birth IS NOT NULL)         AS date_of_birth,
+        coalesce(arg_min(sex, rank) FILTER (WHERE sex <> 'U'), 'U')                AS sex,
+        arg_min(postcode, rank) FILTER (WHERE postcode IS NOT NULL)                   AS postcode,
+        arg_min(postcode_district, rank) FILTER (WHERE postcode_district IS NOT NULL) AS postcode_district,
+        count(*)                                                          AS source_records,
+        count(DISTINCT system)                                            AS source_systems,
+        list(DISTINCT system ORDER BY system) FILTER (WHERE effective_from = point) AS arrived_systems
+    FROM snapshot
+    GROUP BY person_id, point
+),
+changes AS (
+    SELECT *,
+           lag(row(nhs_number, given_name, family_name, date_of_birth, sex, postcode, postcode_district, source_records, source_systems))
+               OVER (PARTITION BY person_id ORDER BY point) AS previous,
+           row(nhs_number, given_name, family_name, date_of_birth, sex, postcode, postcode_district, source_records, source_systems) AS tracked
+    FROM golden
+),
+versions AS (
+    SELECT * EXCLUDE (previous, tracked)
+    FROM changes
+    WHERE previous IS NULL OR previous IS DISTINCT FROM tracked
+)
+SELECT
+    person_id,
+    CAST(row_number() OVER (PARTITION BY person_id ORDER BY point) AS INTEGER) AS version,
+    nullif(point, DATE '0001-01-01')                                           AS valid_from,
+    lead(point) OVER (PARTITION BY person_id ORDER BY point)                   AS valid_to,
+    lead(point) OVER (PARTITION BY person_id ORDER BY point) IS NULL           AS is_current,
+    nhs_number, given_name, family_name, date_of_birth, sex, postcode, postcode_district,
+    source_records, source_systems, arrived_systems
+FROM versions
+ORDER BY person_id, version;
+
+COMMENT ON TABLE core.person_history IS 'History of each person''s golden record (SCD type 2) as the person''s source records arrived in their systems, replaying core.person''s survivorship rule on each arrival date with current values and today''s links. It does not show changes within a source record or changes of person links between runs; see the header of sql/core/person_history.sql.';
+COMMENT ON COLUMN core.person_history.person_id IS 'Person (core.person.person_id).';
+COMMENT ON COLUMN core.person_history.version IS 'Version number of the person''s golden record, 1 for the first.';
+COMMENT ON COLUMN core.person_history.valid_from IS 'First date (region time zone) the version held: the date a source record of the person arrived and changed the golden record. NULL when no record of the person has a known date.';
+COMMENT ON COLUMN core.person_history.valid_to IS 'Date the next version took over (exclusive); NULL for the current version.';
+COMMENT ON COLUMN core.person_history.is_current IS 'True for the current version, which equals the person''s row in core.person.';
+COMMENT ON COLUMN core.person_history.nhs_number IS 'Golden NHS number in the version. Identifiable.';
+COMMENT ON COLUMN core.person_history.given_name IS 'Golden given name(s) in the version, standardised. Identifiable.';
+COMMENT ON COLUMN core.person_history.family_name IS 'Golden family name in the version, standardised. Identifiable.';
+COMMENT ON COLUMN core.person_history.date_of_birth IS 'Golden date of birth in the version. Identifiable.';
+COMMENT ON COLUMN core.person_history.sex IS 'Golden sex in the version: M, F, I or U.';
+COMMENT ON COLUMN core.person_history.postcode IS 'Golden postcode in the version. Identifiable.';
+COMMENT ON COLUMN core.person_history.postcode_district IS 'Golden postcode district in the version.';
+COMMENT ON COLUMN core.person_history.source_records IS 'Source records of the person known by valid_from.';
+COMMENT ON COLUMN core.person_history.source_systems IS 'Different systems holding a record of the person by valid_from.';
+COMMENT ON COLUMN core.person_history.arrived_systems IS 'Systems whose records of the person arrived on valid_from and made this version.';
