@@ -22,6 +22,7 @@ type InputFile struct {
 	h   hash.Hash
 	n   int64
 	rel string
+	eof bool // Read has returned io.EOF: the caller saw the whole file
 }
 
 // ErrAlreadyLanded is returned by Writer.Open for a file whose exact bytes an
@@ -60,15 +61,23 @@ func (in *InputFile) Read(p []byte) (int, error) {
 	n, err := in.f.Read(p)
 	in.h.Write(p[:n])
 	in.n += int64(n)
+	if err == io.EOF {
+		in.eof = true
+	}
 	return n, err
 }
 
 // Close reads whatever the caller left unread (so the hash covers the whole
-// file), closes the file and records it as an input of the run.
+// file), closes the file and records it as an input of the run. Once the
+// caller has read to the end it reads nothing more: bytes appended to the
+// file after that were not landed, and must not be in the recorded hash, or
+// the next run would take the grown file for one already landed.
 func (in *InputFile) Close() error {
-	if _, err := io.Copy(io.Discard, in); err != nil {
-		in.f.Close()
-		return fmt.Errorf("reading %s: %w", in.rel, err)
+	if !in.eof {
+		if _, err := io.Copy(io.Discard, in); err != nil {
+			in.f.Close()
+			return fmt.Errorf("reading %s: %w", in.rel, err)
+		}
 	}
 	if err := in.f.Close(); err != nil {
 		return err

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -119,8 +120,8 @@ func (s Schema) validate() error {
 
 // ValidName reports whether s may name a source, entity or field: a lower-case
 // letter followed by lower-case letters, digits and underscores, at most 63
-// bytes. Names become directory names and SQL identifiers, so nothing else
-// is allowed.
+// bytes, and not a reserved SQL keyword. Names become directory names and SQL
+// identifiers, so nothing else is allowed.
 func ValidName(s string) error {
 	if s == "" || len(s) > 63 {
 		return fmt.Errorf("name %q must have 1 to 63 characters", s)
@@ -131,8 +132,32 @@ func ValidName(s string) error {
 			return fmt.Errorf("name %q may hold only a-z, 0-9 and _, starting with a letter or _", s)
 		}
 	}
+	if reservedSQL[s] {
+		return fmt.Errorf("name %q is a reserved SQL keyword", s)
+	}
 	return nil
 }
+
+// reservedSQL are DuckDB 1.5's reserved keywords (duckdb_keywords() with
+// keyword_category 'reserved'; a test in cmd/sharedcare keeps the list in
+// step). A name becomes an identifier that analysts write unquoted, and
+// these cannot be.
+var reservedSQL = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range strings.Fields(`all analyse analyze and any array as asc asymmetric both case cast check
+		collate column constraint create default deferrable desc describe distinct do else end except false
+		fetch for foreign from group having in initially intersect into lambda lateral leading limit not null
+		offset on only or order pivot pivot_longer pivot_wider placing primary qualify references returning
+		select show some summarize symmetric table then to trailing true union unique unpivot using variadic
+		when where window with`) {
+		m[k] = true
+	}
+	return m
+}()
+
+// ReservedSQL reports whether s is one of the reserved SQL keywords that
+// ValidName refuses.
+func ReservedSQL(s string) bool { return reservedSQL[s] }
 
 // dateOnly keeps the calendar date of t, whatever its location.
 func dateOnly(t time.Time) arrow.Date32 {

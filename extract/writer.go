@@ -43,6 +43,10 @@ const (
 	ReasonBadValue      = "bad_value"
 	ReasonFieldCount    = "field_count"
 	ReasonRecordTooLong = "record_too_long"
+	// ReasonBadEncoding is text that is not valid in the input's encoding
+	// (UTF-8 unless configured otherwise). It is rejected rather than
+	// landed with replacement characters, which would change the value.
+	ReasonBadEncoding = "bad_encoding"
 )
 
 // batchRows is the number of rows buffered per entity before they are written

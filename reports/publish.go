@@ -20,7 +20,7 @@ type outFile struct {
 // written as .partial and renamed once closed. Readers see the old report,
 // then briefly no report, then the whole new one; never part of one.
 func publish(dir, name string, files []outFile) (err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating reports directory %s: %w", dir, err)
 	}
 	tmp, err := os.MkdirTemp(dir, "."+name+".partial-")
@@ -32,7 +32,7 @@ func publish(dir, name string, files []outFile) (err error) {
 			err = errors.Join(err, os.RemoveAll(tmp))
 		}
 	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := os.Chmod(tmp, 0o700); err != nil {
 		return fmt.Errorf("setting permissions on %s: %w", tmp, err)
 	}
 	for _, f := range files {
@@ -69,7 +69,7 @@ func publish(dir, name string, files []outFile) (err error) {
 // writeFile writes data to path.partial, syncs and closes it, then renames
 // it to path.
 func writeFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("creating directory for %s: %w", path, err)
 	}
 	partial := path + ".partial"

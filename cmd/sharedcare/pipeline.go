@@ -81,7 +81,11 @@ func sourceFor(cfg *config.Config, s config.Source, log *slog.Logger) (extract.S
 		for _, t := range s.Tables {
 			tables = append(tables, postgres.Table{Entity: t.Entity, Table: t.Table, Query: t.Query, Watermark: t.Watermark, Key: t.Key})
 		}
-		return postgres.New(postgres.Config{DSN: postgres.Secret(dsn), Tables: tables, Retries: 3, Backoff: time.Second, Location: cfg.Location, Logger: log})
+		src, err := postgres.New(postgres.Config{DSN: postgres.Secret(dsn), Tables: tables, Retries: 3, Backoff: time.Second, Location: cfg.Location, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", s.Name, err)
+		}
+		return src, nil
 	}
 	return nil, fmt.Errorf("source %s: unknown kind %q", s.Name, s.Kind)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sharedcare/sharedcare/extract"
 )
@@ -153,6 +154,10 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 }
 
 func parse(line []byte, vals []any) (reason, msg string) {
+	if !utf8.Valid(line) {
+		// encoding/json would land U+FFFD in place of the bad bytes.
+		return extract.ReasonBadEncoding, "line is not valid UTF-8"
+	}
 	var ev event
 	dec := json.NewDecoder(bytes.NewReader(line))
 	if err := dec.Decode(&ev); err != nil {

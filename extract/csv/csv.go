@@ -236,19 +236,21 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 			return nil
 		}
 		raw := rc.text(start, r.InputOffset())
-		line, _ := r.FieldPos(0)
-		pos := extract.Position{File: rel, N: int64(line)}
 		if err != nil {
+			// FieldPos is only valid after a successful Read (it panics
+			// after some errors): a parse error carries its own line.
 			var pe *stdcsv.ParseError
 			if !errors.As(err, &pe) {
-				return fmt.Errorf("%s: reading line %d: %w", rel, line, err)
+				return fmt.Errorf("%s: reading at byte %d: %w", rel, start, err)
 			}
-			pos.N = int64(pe.StartLine)
+			pos := extract.Position{File: rel, N: int64(pe.StartLine)}
 			if err := ew.Reject(pos, raw, extract.ReasonParse, fmt.Sprintf("%s line %d: %v", rel, pe.StartLine, pe.Err)); err != nil {
 				return err
 			}
 			continue
 		}
+		line, _ := r.FieldPos(0)
+		pos := extract.Position{File: rel, N: int64(line)}
 		if width < 0 {
 			width = len(rec)
 		}
@@ -277,7 +279,7 @@ func (s *Source) convert(e Entity, width int, idx []int, rec []string, vals []an
 		}
 		v := strings.TrimSpace(rec[idx[i]])
 		if !utf8.ValidString(v) {
-			return "bad_encoding", fmt.Sprintf("field %s is not valid UTF-8 (is the file's encoding set?)", c.Name)
+			return extract.ReasonBadEncoding, fmt.Sprintf("field %s is not valid UTF-8 (is the file's encoding set?)", c.Name)
 		}
 		if v == "" {
 			if c.Required {

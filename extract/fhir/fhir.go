@@ -11,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sharedcare/sharedcare/extract"
 )
@@ -260,6 +261,10 @@ func (x *extractor) resource(pos extract.Position, where string, raw []byte, ful
 		if err := x.ctx.Err(); err != nil {
 			return err
 		}
+	}
+	if depth == 0 && !utf8.Valid(raw) {
+		// encoding/json would land U+FFFD in place of the bad bytes.
+		return x.reject(entUnrouted, pos, where, raw, extract.ReasonBadEncoding, "not valid UTF-8")
 	}
 	var h head
 	if err := json.Unmarshal(raw, &h); err != nil {

@@ -14,6 +14,7 @@ import (
 var knownReasons = map[string]bool{
 	extract.ReasonParse: true, extract.ReasonMissingField: true, extract.ReasonBadValue: true,
 	extract.ReasonRecordTooLong: true, ReasonUnsupported: true, ReasonOperationOutcome: true, ReasonBlankLine: true,
+	extract.ReasonBadEncoding: true,
 }
 
 // FuzzResource feeds arbitrary bytes to the connector both as one JSON

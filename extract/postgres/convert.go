@@ -101,7 +101,7 @@ func (c converter) convert(cols []column, rv [][]byte, vals []any) (reason, msg 
 		switch col.kind {
 		case kText:
 			if !utf8.Valid(v) {
-				return "bad_encoding", fmt.Sprintf("column %s is not valid UTF-8", col.name)
+				return extract.ReasonBadEncoding, fmt.Sprintf("column %s is not valid UTF-8", col.name)
 			}
 			vals[i] = string(v)
 		case kBool:
@@ -162,7 +162,7 @@ func (c converter) convert(cols []column, rv [][]byte, vals []any) (reason, msg 
 					return extract.ReasonBadValue, fmt.Sprintf("column %s holds a NULL element, which a string list cannot", col.name)
 				}
 				if !utf8.ValidString(e.String) {
-					return "bad_encoding", fmt.Sprintf("column %s is not valid UTF-8", col.name)
+					return extract.ReasonBadEncoding, fmt.Sprintf("column %s is not valid UTF-8", col.name)
 				}
 				l[j] = e.String
 			}
