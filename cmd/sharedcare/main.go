@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	_ "time/tzdata" // Europe/London works on hosts without a zoneinfo database
 
@@ -32,8 +33,9 @@ const (
 
 // CLI is the command line.
 type CLI struct {
-	LogFormat string `help:"Log format: text or json (for log collectors)." enum:"text,json" default:"text"`
-	Verbose   bool   `help:"Log debug detail." short:"v"`
+	LogFormat  string `help:"Log format: text or json (for log collectors)." enum:"text,json" default:"text"`
+	Verbose    bool   `help:"Log debug detail." short:"v"`
+	CPUProfile string `name:"cpu-profile" help:"Write a Go CPU profile of the command to this file (for go tool pprof)." type:"path"`
 
 	Synth      SynthCmd      `cmd:"" help:"Generate a synthetic region: every source system in its native format, a ground truth kept apart, and a config file."`
 	Run        RunCmd        `cmd:"" help:"Run the nightly pipeline: extract every source into the lake, build the person index, build and publish the warehouse."`
@@ -71,9 +73,23 @@ func main() {
 	log := newLogger(cli.LogFormat, cli.Verbose)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stopProfile := func() {}
+	if cli.CPUProfile != "" {
+		f, err := os.Create(cli.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sharedcare:", err)
+			os.Exit(ExitUsage)
+		}
+		if err := pprof.StartCPUProfile(f); err == nil {
+			stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		}
+	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	err := kctx.Run(log)
-	os.Exit(exitCode(ctx, log, err))
+	code := exitCode(ctx, log, err)
+	stopProfile() // before os.Exit, which runs no deferred calls
+	stop()
+	os.Exit(code)
 }
 
 func exitCode(ctx context.Context, log *slog.Logger, err error) int {

@@ -216,7 +216,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	wh := cfg.Path(cfg.Warehouse)
 	err = load.Build(ctx, load.Options{
 		Lake: lake, Manifest: m, Runs: runs, IndexRun: m.RunID, Systems: systems, Keys: keys,
-		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: "4GB", Logger: log, Checkpoint: crashAt,
+		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: "3GB", Logger: log, Checkpoint: crashAt,
 	})
 	opt.Steps.add("load and publish", t0, 0, 0, 0, err)
 	if err != nil {
@@ -224,7 +224,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	}
 	if cfg.Analytics != "" {
 		t0 := time.Now()
-		err := load.BuildAnalytics(ctx, wh, cfg.Path(cfg.Analytics), key, load.AnalyticsOptions{MemoryLimit: "4GB", Logger: log})
+		err := load.BuildAnalytics(ctx, wh, cfg.Path(cfg.Analytics), key, load.AnalyticsOptions{MemoryLimit: "3GB", Logger: log})
 		opt.Steps.add("analytics", t0, 0, 0, 0, err)
 		if err != nil {
 			return nil, fmt.Errorf("building the analytics database: %w", err)

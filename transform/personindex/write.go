@@ -41,10 +41,10 @@ var (
 	d32   = arrow.FixedWidthTypes.Date32
 )
 
-// writeRows writes n rows of cols to lake/rel as Parquet; get returns a
-// row's value for a column: string ("" is null), int64, float64 (NaN is
+// writeRows writes n rows of cols to lake/rel as Parquet; get fills a
+// row's values, one per column: string ("" is null), int64, float64 (NaN is
 // null), bool or time.Time (a date; zero is null).
-func writeRows(lake, rel string, cols []col, n int, get func(row, c int) any, mem memory.Allocator) error {
+func writeRows(lake, rel string, cols []col, n int, get func(row int, vals []any), mem memory.Allocator) error {
 	fs := make([]arrow.Field, len(cols))
 	for i, c := range cols {
 		fs[i] = arrow.Field{Name: c.name, Type: c.typ, Nullable: true}
@@ -61,10 +61,12 @@ func writeRows(lake, rel string, cols []col, n int, get func(row, c int) any, me
 		defer rec.Release()
 		return pf.Write(rec)
 	}
+	vals := make([]any, len(cols))
 	for r := 0; r < n; r++ {
+		get(r, vals)
 		for c := range cols {
 			fb := b.Field(c)
-			switch v := get(r, c).(type) {
+			switch v := vals[c].(type) {
 			case string:
 				if v == "" {
 					fb.AppendNull()
@@ -135,14 +137,14 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 		mem = memory.DefaultAllocator
 	}
 	links := out.Links
-	err := writeRows(lake, LinkFile(runID), linkCols, len(links), func(r, c int) any {
+	err := writeRows(lake, LinkFile(runID), linkCols, len(links), func(r int, v []any) {
 		l := links[r]
 		w := l.Weight
 		if l.Rule == "singleton" || l.Rule == "" {
 			w = math.NaN()
 		}
-		return [...]any{l.Source, l.System, l.Entity, l.RecordKey, l.PersonID, l.Rule, w, l.NHSNumber, l.NHSStatus,
-			l.GivenName, l.Family, l.BirthDate, l.Sex, l.Postcode, l.District}[c]
+		copy(v, []any{l.Source, l.System, l.Entity, l.RecordKey, l.PersonID, l.Rule, w, l.NHSNumber, l.NHSStatus,
+			l.GivenName, l.Family, l.BirthDate, l.Sex, l.Postcode, l.District})
 	}, mem)
 	if err != nil {
 		return err
@@ -159,16 +161,16 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 		}
 		evidence[i] = string(b)
 	}
-	err = writeRows(lake, pairsFile(runID), pairCols, len(out.Pairs), func(r, c int) any {
+	err = writeRows(lake, pairsFile(runID), pairCols, len(out.Pairs), func(r int, v []any) {
 		p := out.Pairs[r]
-		return [...]any{p.A, p.B, p.Weight, p.Probability, p.Band, p.Rule, p.Note, p.SameCluster, review[[2]string{p.A, p.B}], evidence[r]}[c]
+		copy(v, []any{p.A, p.B, p.Weight, p.Probability, p.Band, p.Rule, p.Note, p.SameCluster, review[[2]string{p.A, p.B}], evidence[r]})
 	}, mem)
 	if err != nil {
 		return err
 	}
-	err = writeRows(lake, changesFile(runID), changeCols, len(out.Changes), func(r, c int) any {
+	err = writeRows(lake, changesFile(runID), changeCols, len(out.Changes), func(r int, v []any) {
 		ch := out.Changes[r]
-		return [...]any{ch.Kind, ch.PersonID, ch.OtherID}[c]
+		copy(v, []any{ch.Kind, ch.PersonID, ch.OtherID})
 	}, mem)
 	if err != nil {
 		return err

@@ -24,10 +24,13 @@ var titles = map[string]bool{
 // full stops dropped (O'Brien → OBRIEN), other punctuation and hyphens turned
 // into single spaces, titles removed and spaces collapsed.
 func Name(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	folded, _, err := transform.String(t, s)
-	if err != nil {
-		folded = s
+	folded := s
+	if !isASCII(s) {
+		// Accents only exist outside ASCII; most names skip this (costly) step.
+		t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+		if f, _, err := transform.String(t, s); err == nil {
+			folded = f
+		}
 	}
 	var b strings.Builder
 	space := true
@@ -126,4 +129,13 @@ func Sex(s string) string {
 		return SexIndeterminate
 	}
 	return SexUnknown
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
