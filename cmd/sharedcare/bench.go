@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +25,8 @@ import (
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/history"
+	"github.com/sharedcare/sharedcare/extract"
+	"github.com/sharedcare/sharedcare/load"
 	"github.com/sharedcare/sharedcare/transform/match"
 )
 
@@ -58,6 +62,10 @@ type benchResult struct {
 	Sizes      map[string]int64 `json:"output_bytes"`
 	Matching   *match.Metrics   `json:"matching"`
 	PeakRSSMiB float64          `json:"process_peak_rss_mib"`
+	// CSV extraction against DuckDB's read_csv → COPY TO parquet on the GP
+	// patients file, medians of three runs each, in seconds.
+	CSVOurs   float64 `json:"csv_extract_seconds"`
+	CSVDuckDB float64 `json:"duckdb_read_csv_copy_seconds"`
 }
 
 // meter measures CPU time and peak RSS between probes. Peak RSS is reset at
@@ -228,6 +236,11 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 	mt.FalseMerges, mt.MissedLinks = nil, nil
 	res.Matching = &mt
 
+	log.Info("bench: CSV connector against DuckDB read_csv")
+	if res.CSVOurs, res.CSVDuckDB, err = csvVsDuckDB(ctx, cfg, filepath.Join(c.Out, "work", "csvcompare")); err != nil {
+		return err
+	}
+
 	if !c.NoNight {
 		log.Info("bench: incremental night")
 		note, err := applyNight(ctx, cfg, work, c.Seed)
@@ -302,6 +315,9 @@ func benchMarkdown(r benchResult) string {
 	if mt := r.Matching; mt != nil {
 		fmt.Fprintf(&b, "\n### Matching against the truth\n\n| records | pairwise precision | recall | F1 | split persons | merged persons |\n|---:|---:|---:|---:|---:|---:|\n| %d | %.5f | %.5f | %.5f | %d | %d |\n",
 			mt.Records, mt.Precision, mt.Recall, mt.F1, mt.SplitPersons, mt.MergedPersons)
+	}
+	if r.CSVDuckDB > 0 {
+		fmt.Fprintf(&b, "\n### CSV extraction against DuckDB\n\nGP patients extract, medians of 3: sharedcare CSV connector %.2f s, DuckDB read_csv → COPY TO parquet %.2f s, ratio %.2f.\n", r.CSVOurs, r.CSVDuckDB, r.CSVOurs/r.CSVDuckDB)
 	}
 	fmt.Fprintf(&b, "\nPeak RSS of any stage: %.0f MiB (per stage from VmHWM, reset between stages; the social care PostgreSQL server is a separate process and not counted).\n", r.PeakRSSMiB)
 	return b.String()
@@ -513,4 +529,69 @@ func copyMessages(src, dst string, share float64) (int, error) {
 	}
 	k := max(1, int(float64(len(frames))*share))
 	return k, os.WriteFile(dst, bytes.Join(frames[:k], nil), 0o600)
+}
+
+// csvVsDuckDB times landing the GP patients extract through the CSV
+// connector against DuckDB's own read_csv → COPY … TO parquet on the same
+// file, three times each in turn, and returns the medians.
+func csvVsDuckDB(ctx context.Context, cfg *config.Config, dir string) (ours, duck float64, err error) {
+	var gp config.Source
+	for _, s := range cfg.Sources {
+		if s.System == "gp" && s.Kind == config.KindCSV {
+			gp = s
+		}
+	}
+	var ent *config.Entity
+	for i := range gp.Entities {
+		if gp.Entities[i].Entity == "patients" {
+			ent = &gp.Entities[i]
+		}
+	}
+	if ent == nil {
+		return 0, 0, errors.New("no GP patients CSV to compare")
+	}
+	one := gp
+	one.Entities = []config.Entity{*ent}
+	file := filepath.Join(cfg.Path(gp.Path), ent.Files[0])
+	var a, b []float64
+	for i := 0; i < 3; i++ {
+		lake := filepath.Join(dir, fmt.Sprintf("csvlake%d", i))
+		src, err := sourceFor(cfg, one, nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		t0 := time.Now()
+		run, err := extract.NewRun(lake, time.Now(), nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		if _, err := run.Land(ctx, gp.Name, gp.Kind, src); err != nil {
+			return 0, 0, err
+		}
+		if _, err := run.Commit(time.Now()); err != nil {
+			return 0, 0, err
+		}
+		a = append(a, time.Since(t0).Seconds())
+
+		db, err := sql.Open("duckdb", "")
+		if err != nil {
+			return 0, 0, err
+		}
+		in, _ := load.QuoteLiteral(file)
+		out, _ := load.QuoteLiteral(filepath.Join(dir, fmt.Sprintf("duck%d.parquet", i)))
+		t0 = time.Now()
+		_, err = db.ExecContext(ctx, "COPY (SELECT * FROM read_csv("+in+", header = true, all_varchar = true)) TO "+out+" (FORMAT parquet, COMPRESSION zstd)")
+		b = append(b, time.Since(t0).Seconds())
+		db.Close()
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	return median(a), median(b), nil
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/runlock"
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/schedule"
 	"github.com/sharedcare/sharedcare/load"
+	"github.com/sharedcare/sharedcare/reports/truthcheck"
 )
 
 // readCSV reads a CSV file into header-keyed rows.
@@ -193,6 +194,26 @@ func TestEndToEnd(t *testing.T) {
 					t.Errorf("steady organisation %s flagged %q", p["org_code"], flagged[p["org_code"]])
 				}
 			}
+		}
+	})
+
+	t.Run("referral figures equal truth", func(t *testing.T) {
+		f, err := os.Open(filepath.Join(r.dir, "truth", "referrals_monthly.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		diffs, err := truthcheck.Referrals(ctx, db, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range diffs {
+			t.Error(d)
+		}
+		var n int64
+		db.QueryRow(`SELECT count(*) FROM core.referral`).Scan(&n)
+		if n == 0 {
+			t.Error("no referrals in the warehouse: the comparison proves nothing")
 		}
 	})
 

