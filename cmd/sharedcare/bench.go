@@ -150,10 +150,8 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err := linkTree(filepath.Join(region, "sources"), filepath.Join(work, "sources")); err != nil {
 		return err
 	}
-	cfgText, err := os.ReadFile(filepath.Join(region, "sharedcare.yaml"))
-	if err != nil {
-		return err
-	}
+	// Always today's config, not the one cached with the region.
+	cfgText := config.SyntheticRegion("Bench region")
 	cfgPath := filepath.Join(work, "sharedcare.yaml")
 	if err := os.WriteFile(cfgPath, cfgText, 0o600); err != nil {
 		return err
