@@ -13,7 +13,7 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/sharedcare
 
-demo: build
+demo: postgres build
 	./$(BIN) demo --dir demo --persons $(PERSONS)
 
 test: postgres chromium vet
