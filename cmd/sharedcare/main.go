@@ -38,8 +38,8 @@ type CLI struct {
 	CPUProfile string `name:"cpu-profile" help:"Write a Go CPU profile of the command to this file (for go tool pprof)." type:"path"`
 
 	Synth      SynthCmd      `cmd:"" help:"Generate a synthetic region: every source system in its native format, a ground truth kept apart, and a config file."`
-	Run        RunCmd        `cmd:"" help:"Run the nightly pipeline: extract every source into the lake, build the person index, build and publish the warehouse."`
-	Report     ReportCmd     `cmd:"" help:"Write the monthly programme board report (HTML and CSV) from the published warehouse."`
+	Run        RunCmd        `cmd:"" help:"Run the nightly pipeline: extract every source into the lake (unchanged files skipped; --full for everything), build the person index, build and publish the warehouse, the pseudonymised analytics database and the Parquet marts."`
+	Report     ReportCmd     `cmd:"" help:"Write the monthly programme board report (HTML, PDF, a CSV per table, charts) from the published warehouse."`
 	Demo       DemoCmd       `cmd:"" help:"Generate a synthetic region, run the pipeline, write the report for the last complete month, and say where everything is."`
 	SQL        SQLCmd        `cmd:"" name:"sql" help:"Run a read-only SQL query against the warehouse and print the result."`
 	Schedule   ScheduleCmd   `cmd:"" help:"Run the scheduler daemon: the configured jobs on their cron specs in the configured time zone, never two at once, a missed run caught up on start. Stops cleanly on SIGTERM."`
@@ -61,7 +61,7 @@ func main() {
 	var cli CLI
 	kctx := kong.Parse(&cli,
 		kong.Name("sharedcare"),
-		kong.Description("Batch ETL and analytics for a shared care record: source systems → Parquet lake → person index → DuckDB warehouse → monthly programme board report."),
+		kong.Description("Batch ETL and analytics for a shared care record: source systems → Parquet lake → person index → DuckDB warehouse → monthly programme board report.\n\nExit codes: 0 success, 1 the run failed (see the log), 2 bad flags or configuration (nothing was run), 3 another run holds the lock (nothing was run), 4 cancelled by SIGINT or SIGTERM (published outputs untouched). Start with: sharedcare demo"),
 		kong.UsageOnError(),
 		kong.Exit(func(code int) {
 			if code != 0 {
