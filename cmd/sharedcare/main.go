@@ -37,17 +37,18 @@ type CLI struct {
 	Verbose    bool   `help:"Log debug detail." short:"v"`
 	CPUProfile string `name:"cpu-profile" help:"Write a Go CPU profile of the command to this file (for go tool pprof)." type:"path"`
 
-	Synth      SynthCmd      `cmd:"" help:"Generate a synthetic region: every source system in its native format, a ground truth kept apart, and a config file."`
-	Run        RunCmd        `cmd:"" help:"Run the nightly pipeline: extract every source into the lake (unchanged files skipped; --full for everything), build the person index, build and publish the warehouse, the pseudonymised analytics database and the Parquet marts."`
-	Report     ReportCmd     `cmd:"" help:"Write the monthly programme board report (HTML, PDF, a CSV per table, charts) from the published warehouse."`
-	Demo       DemoCmd       `cmd:"" help:"Generate a synthetic region, run the pipeline, write the report for the last complete month, and say where everything is."`
-	SQL        SQLCmd        `cmd:"" name:"sql" help:"Run a read-only SQL query against the warehouse and print the result."`
-	Schedule   ScheduleCmd   `cmd:"" help:"Run the scheduler daemon: the configured jobs on their cron specs in the configured time zone, never two at once, a missed run caught up on start. Stops cleanly on SIGTERM."`
-	Status     StatusCmd     `cmd:"" help:"Show recent runs (status, duration, counts, errors), a run in progress and the next scheduled times."`
-	Review     ReviewCmd     `cmd:"" help:"The clerical review queue of the person index: list pairs with their evidence, accept or reject them. Decisions are kept and applied on every later run."`
-	Match      MatchCmd      `cmd:"" help:"Explain why two records did or did not link, or evaluate the person index against a ground truth."`
-	Dictionary DictionaryCmd `cmd:"" help:"Write the data dictionary (data-dictionary.md and .html) of the warehouse or the analytics database from its own table and column comments."`
-	Bench      BenchCmd      `cmd:"" help:"Measure every stage on a synthetic region (cached between runs): wall and CPU time, records/s, peak memory, output sizes, matching precision and recall, and an incremental night with about 1% changed. Writes Markdown and JSON."`
+	Synth           SynthCmd           `cmd:"" help:"Generate a synthetic region: every source system in its native format, a ground truth kept apart, and a config file."`
+	Run             RunCmd             `cmd:"" help:"Run the nightly pipeline: extract every source into the lake (unchanged files skipped; --full for everything), build the person index, build and publish the warehouse, the pseudonymised analytics database and the Parquet marts."`
+	Report          ReportCmd          `cmd:"" help:"Write the monthly programme board report (HTML, PDF, a CSV per table, charts) from the published warehouse."`
+	Demo            DemoCmd            `cmd:"" help:"Generate a synthetic region, run the pipeline, write the report for the last complete month, and say where everything is."`
+	SQL             SQLCmd             `cmd:"" name:"sql" help:"Run a read-only SQL query against the warehouse and print the result."`
+	Schedule        ScheduleCmd        `cmd:"" help:"Run the scheduler daemon: the configured jobs on their cron specs in the configured time zone, never two at once, a missed run caught up on start. Stops cleanly on SIGTERM."`
+	Status          StatusCmd          `cmd:"" help:"Show recent runs (status, duration, counts, errors), a run in progress and the next scheduled times."`
+	Review          ReviewCmd          `cmd:"" help:"The clerical review queue of the person index: list pairs with their evidence, accept or reject them. Decisions are kept and applied on every later run."`
+	Match           MatchCmd           `cmd:"" help:"Explain why two records did or did not link, or evaluate the person index against a ground truth."`
+	Dictionary      DictionaryCmd      `cmd:"" help:"Write the data dictionary (data-dictionary.md and .html) of the warehouse or the analytics database from its own table and column comments."`
+	ServeSocialCare ServeSocialCareCmd `cmd:"" name:"serve-socialcare" help:"Serve a synthetic region's social care database from a throwaway PostgreSQL until interrupted, and print the variable that points sharedcare run at it."`
+	Bench           BenchCmd           `cmd:"" help:"Measure every stage on a synthetic region (cached between runs): wall and CPU time, records/s, peak memory, output sizes, matching precision and recall, and an incremental night with about 1% changed. Writes Markdown and JSON."`
 }
 
 // usageError marks errors in what the user asked for (exit code 2).

@@ -73,3 +73,33 @@ func ensureKey(cfg *config.Config) error {
 	}
 	return os.WriteFile(path, []byte(hex.EncodeToString(b)+"\n"), 0o600)
 }
+
+// ServeSocialCareCmd serves a synthetic region's social care database.
+type ServeSocialCareCmd struct {
+	Config string `help:"Region configuration file of a synthetic region (its sources/socialcare/socialcare.sql is loaded)." type:"existingfile" required:"" short:"c"`
+}
+
+// Run implements `sharedcare serve-socialcare`: it starts a throwaway
+// PostgreSQL server with the region's social care database, prints the
+// variable to set for `sharedcare run`, and serves until interrupted.
+func (c *ServeSocialCareCmd) Run(ctx context.Context, log *slog.Logger) error {
+	cfg, err := config.Load(c.Config)
+	if err != nil {
+		return usageError{err}
+	}
+	stop, err := serveSocialCare(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	for _, s := range cfg.Sources {
+		if s.Kind == config.KindPostgres && s.DSNEnv != "" {
+			// A throwaway server on 127.0.0.1 with trust authentication: the
+			// connection string holds no secret.
+			fmt.Printf("export %s='%s'\n", s.DSNEnv, os.Getenv(s.DSNEnv))
+		}
+	}
+	fmt.Println("# serving until interrupted (Ctrl-C); the database is deleted when it stops")
+	<-ctx.Done()
+	return nil
+}
