@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -346,12 +347,20 @@ func (w *Writer) discard() {
 }
 
 // ParquetFile is one Parquet file being written as path.partial, zstd
-// compressed, one row group per Write.
+// compressed, one row group per Write. Encoding and compression run in a
+// goroutine of their own, so that the connector building the next batch and
+// the Parquet writer use both cores; at most two batches wait in between.
+// A write error is returned by a later Write or by Close.
 type ParquetFile struct {
-	lake string
-	rel  string // final path relative to the lake
-	f    *os.File
-	fw   *pqarrow.FileWriter
+	lake  string
+	rel   string // final path relative to the lake
+	f     *os.File
+	fw    *pqarrow.FileWriter
+	queue chan arrow.RecordBatch
+	done  chan struct{}
+	stop  sync.Once
+	mu    sync.Mutex
+	err   error // the first write error
 }
 
 func (r *Run) createParquet(dir string, schema *arrow.Schema) (*ParquetFile, error) {
@@ -380,18 +389,55 @@ func CreateParquet(lake, rel string, schema *arrow.Schema, mem memory.Allocator)
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("starting parquet file %s: %w", rel, err)
 	}
-	return &ParquetFile{lake: lake, rel: rel, f: f, fw: fw}, nil
+	p := &ParquetFile{lake: lake, rel: rel, f: f, fw: fw, queue: make(chan arrow.RecordBatch, 2), done: make(chan struct{})}
+	go p.writer()
+	return p, nil
 }
 
-func (p *ParquetFile) Write(rec arrow.RecordBatch) error {
-	if err := p.fw.Write(rec); err != nil {
-		return fmt.Errorf("writing %s: %w", p.rel, err)
+func (p *ParquetFile) writer() {
+	defer close(p.done)
+	for rec := range p.queue {
+		if p.firstErr() == nil {
+			if err := p.fw.Write(rec); err != nil {
+				p.mu.Lock()
+				p.err = fmt.Errorf("writing %s: %w", p.rel, err)
+				p.mu.Unlock()
+			}
+		}
+		rec.Release()
 	}
+}
+
+func (p *ParquetFile) firstErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// finish stops the writer goroutine and waits for it.
+func (p *ParquetFile) finish() {
+	p.stop.Do(func() { close(p.queue) })
+	<-p.done
+}
+
+// Write queues rec as the next row group; the caller may release rec.
+func (p *ParquetFile) Write(rec arrow.RecordBatch) error {
+	if err := p.firstErr(); err != nil {
+		return err
+	}
+	rec.Retain()
+	p.queue <- rec
 	return nil
 }
 
 // Close finishes the file (footer), syncs it and renames it into place.
 func (p *ParquetFile) Close() (string, error) {
+	p.finish()
+	if err := p.firstErr(); err != nil {
+		p.fw.Close()
+		os.Remove(p.f.Name())
+		return "", err
+	}
 	// FileWriter.Close also closes the underlying *os.File.
 	if err := p.fw.Close(); err != nil {
 		os.Remove(p.f.Name())
@@ -405,6 +451,7 @@ func (p *ParquetFile) Close() (string, error) {
 }
 
 func (p *ParquetFile) Abort() {
+	p.finish()
 	p.fw.Close()
 	os.Remove(p.f.Name())
 }
