@@ -368,8 +368,10 @@ func (r *Run) createParquet(dir string, schema *arrow.Schema) (*ParquetFile, err
 }
 
 // CreateParquet starts the Parquet file lake/rel, written as rel.partial until
-// Close renames it into place.
-func CreateParquet(lake, rel string, schema *arrow.Schema, mem memory.Allocator) (*ParquetFile, error) {
+// Close renames it into place. Columns named in plain are written without
+// dictionary encoding: for columns whose values are nearly all distinct
+// (keys, pair evidence) the dictionary only costs time.
+func CreateParquet(lake, rel string, schema *arrow.Schema, mem memory.Allocator, plain ...string) (*ParquetFile, error) {
 	full := filepath.Join(lake, filepath.Dir(rel))
 	if err := os.MkdirAll(full, 0o700); err != nil {
 		return nil, fmt.Errorf("creating landing directory: %w", err)
@@ -378,11 +380,15 @@ func CreateParquet(lake, rel string, schema *arrow.Schema, mem memory.Allocator)
 	if err != nil {
 		return nil, fmt.Errorf("creating parquet file: %w", err)
 	}
-	props := parquet.NewWriterProperties(
+	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithAllocator(mem),
 		parquet.WithCreatedBy("sharedcare"),
-	)
+	}
+	for _, c := range plain {
+		opts = append(opts, parquet.WithDictionaryFor(c, false))
+	}
+	props := parquet.NewWriterProperties(opts...)
 	fw, err := pqarrow.NewFileWriter(schema, syncingFile{f}, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
 	if err != nil {
 		f.Close()

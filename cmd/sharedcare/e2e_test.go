@@ -21,6 +21,7 @@ import (
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/schedule"
 	"github.com/sharedcare/sharedcare/load"
 	"github.com/sharedcare/sharedcare/reports/truthcheck"
+	"github.com/sharedcare/sharedcare/transform/personindex"
 )
 
 // readCSV reads a CSV file into header-keyed rows.
@@ -376,9 +377,29 @@ func TestIncrementalNights(t *testing.T) {
 		}
 		return sum, cs
 	}
-	_, first := night(1, runOptions{})
+	s1, first := night(1, runOptions{})
+	lake := r.cfg.Path(r.cfg.Lake)
+	model := func(s *runSummary) (string, string) {
+		t.Helper()
+		y, err := os.ReadFile(filepath.Join(lake, personindex.ModelFile(s.Manifest.RunID)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, origin, err := personindex.ReadModel(lake, s.Manifest.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if origin == "" {
+			t.Errorf("run %s recorded no model origin", s.Manifest.RunID)
+		}
+		return string(y), origin
+	}
 
 	s2, second := night(2, runOptions{})
+	// The night matches with the model the first run trained.
+	if m1, o1 := model(s1); func() bool { m2, o2 := model(s2); return m2 != m1 || o2 != o1 }() || s2.Index.ModelTrained || !s1.Index.ModelTrained {
+		t.Errorf("an incremental night did not reuse the trained model (first run trained: %v, night trained: %v)", s1.Index.ModelTrained, s2.Index.ModelTrained)
+	}
 	for _, src := range s2.Manifest.Sources {
 		for _, in := range src.Inputs {
 			// A database source is queried every night; unchanged, it reads
@@ -437,11 +458,20 @@ func TestIncrementalNights(t *testing.T) {
 	}
 	db.Close()
 
-	_, full := night(4, runOptions{Full: true})
+	s4, full := night(4, runOptions{Full: true})
 	for k, v := range third {
 		if full[k] != v {
 			t.Errorf("%s differs between the incremental and the full run", k)
 		}
+	}
+
+	// Another configured model (here its seed) is trained afresh even on
+	// an incremental night.
+	r.cfg.Matching.Seed++
+	s5, _ := night(5, runOptions{})
+	_, o4 := model(s4)
+	if _, o5 := model(s5); o5 == o4 || !s5.Index.ModelTrained || !s4.Index.ModelTrained {
+		t.Errorf("a changed matching configuration reused the previously trained model (full run trained: %v, night after the change trained: %v)", s4.Index.ModelTrained, s5.Index.ModelTrained)
 	}
 }
 

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -169,52 +171,14 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 
 	// Transform: the person index from every source's person-level records.
 	t0 := time.Now()
-	prev, err := personindex.ReadPrevious(ctx, lake, nil)
-	if err != nil {
-		return nil, err
-	}
-	var recs []personindex.Record
-	for _, s := range cfg.Sources {
-		if s.Persons == nil {
-			continue
-		}
-		ps := personindex.PersonSource{
-			Source: s.Name, System: s.System, Entity: s.Persons.Entity, Key: s.Persons.Key,
-			Landing: extract.EntityLanding(runs, s.Name, s.Persons.Entity),
-			ByFile:  s.Kind != config.KindPostgres, LinksColumn: s.Persons.Links,
-		}
-		if s.Persons.Merges != "" {
-			ml := extract.EntityLanding(runs, s.Name, s.Persons.Merges)
-			ps.Merges = &ml
-		}
-		r, err := personindex.ReadPersons(ctx, lake, ps, nil)
-		if err != nil {
-			return nil, fmt.Errorf("reading person records of %s: %w", s.Name, err)
-		}
-		log.Debug("person records read", "source", s.Name, "records", len(r))
-		recs = append(recs, r...)
-	}
-	if len(recs) == 0 {
-		return nil, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
-	}
-	crashAt("match")
-	out, err := buildIndex(ctx, cfg, lake, recs, prev, log)
-	if err != nil {
-		return nil, err
-	}
-	st := out.Stats
-	err = personindex.WriteOutput(lake, m.RunID, out, nil)
+	st, err := runIndex(ctx, cfg, lake, runs, m.RunID, opt.Full, log)
 	opt.Steps.add("person index", t0, 0, 0, 0, err)
 	if err != nil {
-		return nil, fmt.Errorf("writing person index: %w", err)
+		return nil, err
 	}
-	log.Info("person index built", "records", st.Records, "persons", st.Persons, "new_persons", st.NewPersons,
-		"linked_records", st.LinkedRecords, "review_pairs", len(out.Review), "merges_and_splits", len(out.Changes),
-		"valid_nhs", st.ValidNHS, "missing_nhs", st.MissingNHS, "invalid_nhs", st.InvalidNHS, "seconds", roundSec(time.Since(t0)))
 	// The matcher's memory is garbage now; give it back before DuckDB takes
 	// its share, so the two never add up (peak RSS at 1M persons went from
 	// 4.9 to under 4 GiB).
-	recs, out, prev = nil, nil, nil
 	debug.FreeOSMemory()
 
 	// Load.
@@ -266,7 +230,13 @@ func loadModel(cfg *config.Config) (*match.Model, error) {
 
 // buildIndex links the person records with the configured model and the
 // stored clerical decisions.
-func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs []personindex.Record, prev *personindex.Previous, log *slog.Logger) (*personindex.Output, error) {
+//
+// The model's m, u and prior are trained on a full run (and the first run);
+// an incremental run (reuse) uses the model the previous index was trained
+// with, as long as the configured model and seed are unchanged, so a
+// night's cost does not include training and links do not shift because
+// of a re-estimate. Term frequencies always come from the current records.
+func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs []personindex.Record, prev *personindex.Previous, reuse bool, log *slog.Logger) (*personindex.Output, error) {
 	m, err := loadModel(cfg)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("matching model: %w", err)}
@@ -279,13 +249,35 @@ func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs []per
 	if err != nil {
 		return nil, fmt.Errorf("reading clerical decisions: %w", err)
 	}
-	out, err := personindex.BuildMatched(ctx, recs, prev, personindex.MatchOptions{
-		Model: m, Decisions: personindex.MatchDecisions(ds), Seed: cfg.Matching.Seed, Logger: log,
-	})
+	origin, err := modelOrigin(m, cfg.Matching.Seed)
+	if err != nil {
+		return nil, err
+	}
+	opt := personindex.MatchOptions{Model: m, Decisions: personindex.MatchDecisions(ds), Seed: cfg.Matching.Seed, Logger: log, Origin: origin}
+	if reuse {
+		if run, err := personindex.Latest(lake); err == nil {
+			if trained, o, err := personindex.ReadModel(lake, run); err == nil && o == origin {
+				opt.Model, opt.Trained = trained, true
+				log.Info("matching with the model trained by an earlier run (run --full retrains)", "index_run", run)
+			}
+		}
+	}
+	out, err := personindex.BuildMatched(ctx, recs, prev, opt)
 	if err != nil {
 		return nil, fmt.Errorf("matching person records: %w", err)
 	}
 	return out, nil
+}
+
+// modelOrigin identifies a configured model and seed: a trained model is
+// reused only while this stays the same.
+func modelOrigin(m *match.Model, seed uint64) (string, error) {
+	var b bytes.Buffer
+	if err := m.WriteYAML(&b); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "seed: %d\n", seed)
+	return fmt.Sprintf("sha256:%x", sha256.Sum256(b.Bytes())), nil
 }
 
 // exportMarts writes the published warehouse's marts as Parquet.
@@ -297,4 +289,69 @@ func exportMarts(ctx context.Context, warehouse, dir string) error {
 	defer db.Close()
 	_, err = load.ExportMarts(ctx, db, dir)
 	return err
+}
+
+// runIndex builds the person index of run runID from the person-level
+// records current in runs, and writes it to the lake.
+func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extract.Manifest, runID string, full bool, log *slog.Logger) (personindex.Stats, error) {
+	begin, t0 := time.Now(), time.Now()
+	phase := func(name string) {
+		log.Debug("person index phase", "phase", name, "seconds", roundSec(time.Since(t0)))
+		t0 = time.Now()
+	}
+	// The previous index is read while the person records are.
+	type previous struct {
+		p   *personindex.Previous
+		err error
+	}
+	prevc := make(chan previous, 1)
+	go func() {
+		p, err := personindex.ReadPrevious(ctx, lake, nil)
+		prevc <- previous{p, err}
+	}()
+	var recs []personindex.Record
+	for _, s := range cfg.Sources {
+		if s.Persons == nil {
+			continue
+		}
+		ps := personindex.PersonSource{
+			Source: s.Name, System: s.System, Entity: s.Persons.Entity, Key: s.Persons.Key,
+			Landing: extract.EntityLanding(runs, s.Name, s.Persons.Entity),
+			ByFile:  s.Kind != config.KindPostgres, LinksColumn: s.Persons.Links,
+		}
+		if s.Persons.Merges != "" {
+			ml := extract.EntityLanding(runs, s.Name, s.Persons.Merges)
+			ps.Merges = &ml
+		}
+		r, err := personindex.ReadPersons(ctx, lake, ps, nil)
+		if err != nil {
+			return personindex.Stats{}, fmt.Errorf("reading person records of %s: %w", s.Name, err)
+		}
+		log.Debug("person records read", "source", s.Name, "records", len(r))
+		recs = append(recs, r...)
+	}
+	if len(recs) == 0 {
+		return personindex.Stats{}, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
+	}
+	pr := <-prevc
+	if pr.err != nil {
+		return personindex.Stats{}, pr.err
+	}
+	prev := pr.p
+	phase("read person records and the previous index")
+	crashAt("match")
+	out, err := buildIndex(ctx, cfg, lake, recs, prev, !full, log)
+	if err != nil {
+		return personindex.Stats{}, err
+	}
+	phase("match")
+	st := out.Stats
+	if err := personindex.WriteOutput(lake, runID, out, nil); err != nil {
+		return personindex.Stats{}, fmt.Errorf("writing person index: %w", err)
+	}
+	phase("write")
+	log.Info("person index built", "records", st.Records, "persons", st.Persons, "new_persons", st.NewPersons,
+		"linked_records", st.LinkedRecords, "review_pairs", len(out.Review), "merges_and_splits", len(out.Changes),
+		"valid_nhs", st.ValidNHS, "missing_nhs", st.MissingNHS, "invalid_nhs", st.InvalidNHS, "model_trained", st.ModelTrained, "seconds", roundSec(time.Since(begin)))
+	return st, nil
 }

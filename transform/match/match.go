@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"time"
 )
 
 // Rule names a pair can carry besides the model's deterministic rules.
@@ -187,6 +188,11 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			return nil, err
 		}
 	}
+	t0 := time.Now()
+	phase := func(name string) {
+		opts.Logger.Debug("matching phase", "phase", name, "seconds", time.Since(t0).Round(10*time.Millisecond).Seconds())
+		t0 = time.Now()
+	}
 	t.pad()
 	n := t.Len()
 	idx := make(map[string]int32, n)
@@ -200,12 +206,14 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	phase("prepare")
 	b := buildBlocks(m, p)
 	cmpr := newComparer(m, p)
 	cands, err := b.candidates(ctx, cmpr, opts.Workers)
 	if err != nil {
 		return nil, fmt.Errorf("matching: %w", err)
 	}
+	phase("block and compare")
 	res := &Result{Model: m, IDs: t.ID, p: p, idx: idx}
 	if opts.Train {
 		tm, rep, err := train(ctx, m, p, b, cmpr, cands, opts)
@@ -213,6 +221,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			return nil, err
 		}
 		m, res.Model, res.Train = tm, tm, rep
+		phase("train")
 	}
 	st := &res.Stats
 	st.Records, st.CandidatePairs = n, len(cands)
@@ -262,6 +271,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		kept = append(kept, s)
 	}
 	cands = nil
+	phase("score")
 	addPair := func(a, x int32, band uint8, rule, note string) {
 		if a > x {
 			a, x = x, a
@@ -352,6 +362,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		}
 	}
 	res.Cluster, res.ClusterIDs = uf.ids(t.ID)
+	phase("cluster")
 	st.Clusters = len(res.ClusterIDs)
 
 	slices.SortFunc(kept, func(x, y scored) int {
@@ -377,6 +388,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			res.Review = append(res.Review, pr)
 		}
 	}
+	phase("pairs")
 	return res, nil
 }
 

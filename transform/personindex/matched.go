@@ -1,12 +1,15 @@
 package personindex
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/sharedcare/sharedcare/transform/match"
 	"github.com/sharedcare/sharedcare/transform/standardise"
@@ -32,6 +35,13 @@ type MatchOptions struct {
 	Decisions []match.Decision // stored clerical decisions, applied every run
 	Seed      uint64
 	Logger    *slog.Logger
+	// Trained says Model was trained by an earlier run and is used as it
+	// is; otherwise u, m and the prior are estimated from this run's
+	// records. Term frequencies always come from this run's records.
+	Trained bool
+	// Origin identifies the configured model Model was trained from (see
+	// Output.Origin).
+	Origin string
 }
 
 // Output is a matched person index.
@@ -41,34 +51,85 @@ type Output struct {
 	Pairs   []match.Pair // link and review pairs with their evidence
 	Review  []match.Pair // pairs waiting for a clerical decision
 	Changes []Change
-	Model   *match.Model // the model as trained on this run's records
-	Match   match.Stats
+	Model   *match.Model // the model used: trained on this run's records, or reused
+	// Origin identifies the configured model that Model was trained from,
+	// so a later run can tell whether it may reuse Model (see ReadModel).
+	Origin string
+	Match  match.Stats
 }
 
+// standardised standardises recs, in chunks on every core.
 func standardised(recs []Record) []Link {
 	links := make([]Link, len(recs))
-	for i, r := range recs {
-		nhs, status := nhsStatus(r.NHSNumber)
-		pc := standardise.ParsePostcode(r.Postcode)
-		links[i] = Link{Source: r.Source, System: r.System, Entity: r.Entity, RecordKey: r.RecordKey,
-			NHSNumber: nhs, NHSStatus: status,
-			GivenName: standardise.Name(r.GivenName), Family: standardise.Name(r.Family),
-			BirthDate: r.BirthDate, Sex: standardise.Sex(r.Sex), Postcode: pc.Full, District: pc.District}
-	}
+	const chunk = 16384
+	forEachUnit(context.Background(), (len(recs)+chunk-1)/chunk, func(c int) error {
+		for i := c * chunk; i < min(len(recs), (c+1)*chunk); i++ {
+			r := &recs[i]
+			nhs, status := nhsStatus(r.NHSNumber)
+			pc := standardise.ParsePostcode(r.Postcode)
+			links[i] = Link{Source: r.Source, System: r.System, Entity: r.Entity, RecordKey: r.RecordKey,
+				NHSNumber: nhs, NHSStatus: status,
+				GivenName: standardise.Name(r.GivenName), Family: standardise.Name(r.Family),
+				BirthDate: r.BirthDate, Sex: standardise.Sex(r.Sex), Postcode: pc.Full, District: pc.District}
+		}
+		return nil
+	})
 	return links
 }
 
-func sortRecords(recs []Record) {
-	sort.SliceStable(recs, func(i, j int) bool {
-		a, b := recs[i], recs[j]
-		if a.Source != b.Source {
-			return a.Source < b.Source
+// sortedRecords returns recs ordered by source, entity and record key (a
+// record's identity: ties keep input order). Records come grouped by
+// source, so each group is sorted on its keys alone, through a compact
+// slice of keys rather than the records, which are large.
+func sortedRecords(recs []Record) []Record {
+	type group struct {
+		source, entity string
+		lo, hi         int
+	}
+	var groups []group
+	for i := 0; i < len(recs); {
+		j := i + 1
+		for j < len(recs) && recs[j].Source == recs[i].Source && recs[j].Entity == recs[i].Entity {
+			j++
 		}
-		if a.Entity != b.Entity {
-			return a.Entity < b.Entity
+		groups = append(groups, group{recs[i].Source, recs[i].Entity, i, j})
+		i = j
+	}
+	slices.SortStableFunc(groups, func(a, b group) int {
+		if c := strings.Compare(a.source, b.source); c != 0 {
+			return c
 		}
-		return a.RecordKey < b.RecordKey
+		return strings.Compare(a.entity, b.entity)
 	})
+	type keyed struct {
+		key string
+		i   int32
+	}
+	out := make([]Record, 0, len(recs))
+	var ks []keyed
+	for gi := 0; gi < len(groups); {
+		gj := gi + 1
+		for gj < len(groups) && groups[gj].source == groups[gi].source && groups[gj].entity == groups[gi].entity {
+			gj++
+		}
+		ks = ks[:0]
+		for _, g := range groups[gi:gj] {
+			for i := g.lo; i < g.hi; i++ {
+				ks = append(ks, keyed{recs[i].RecordKey, int32(i)})
+			}
+		}
+		slices.SortFunc(ks, func(a, b keyed) int {
+			if c := strings.Compare(a.key, b.key); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+		for _, k := range ks {
+			out = append(out, recs[k.i])
+		}
+		gi = gj
+	}
+	return out
 }
 
 // BuildMatched links recs with the Fellegi–Sunter matcher (deterministic
@@ -81,9 +142,19 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 	if opt.Model == nil {
 		opt.Model = match.DefaultModel()
 	}
-	recs = append([]Record(nil), recs...) // sorted here, not in the caller's slice
-	sortRecords(recs)
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	t0 := time.Now()
+	phase := func(name string) {
+		log.Debug("index phase", "phase", name, "seconds", time.Since(t0).Round(10*time.Millisecond).Seconds())
+		t0 = time.Now()
+	}
+	recs = sortedRecords(recs) // a sorted copy: the caller's slice is left alone
+	phase("sort")
 	links := standardised(recs)
+	phase("standardise")
 	t := &match.Table{ID: make([]string, len(recs)), Source: make([]string, len(recs)), Cols: map[string][]string{}, Links: make([][]string, len(recs))}
 	cols := map[string][]string{}
 	for _, f := range []string{"nhs_number", "given_name", "family_name", "dob", "sex", "postcode"} {
@@ -109,7 +180,8 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 		}
 		t.Cols[f.Name] = c
 	}
-	res, err := match.MatchTable(ctx, opt.Model, t, match.Options{Train: true, Seed: opt.Seed, Decisions: opt.Decisions, Logger: opt.Logger})
+	phase("table")
+	res, err := match.MatchTable(ctx, opt.Model, t, match.Options{Train: !opt.Trained, Seed: opt.Seed, Decisions: opt.Decisions, Logger: opt.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +219,7 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 			st.InvalidNHS++
 		}
 	}
+	phase("rules")
 	ids, changes, fresh := assignIDs(links, res.Cluster, len(res.ClusterIDs), prev)
 	size := make([]int, len(res.ClusterIDs))
 	for _, c := range res.Cluster {
@@ -159,7 +232,9 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 		}
 	}
 	st.Records, st.Persons, st.NewPersons = len(links), len(res.ClusterIDs), fresh
-	return &Output{Links: links, Stats: st, Pairs: res.Pairs, Review: res.Review, Changes: changes, Model: res.Model, Match: res.Stats}, nil
+	st.ModelTrained = !opt.Trained
+	phase("assign ids")
+	return &Output{Links: links, Stats: st, Pairs: res.Pairs, Review: res.Review, Changes: changes, Model: res.Model, Origin: opt.Origin, Match: res.Stats}, nil
 }
 
 // assignIDs gives each cluster a person id. A cluster keeps the previous id
@@ -168,78 +243,127 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 // when a person splits the bigger part keeps the id. Clusters left without
 // an id get fresh ones above the previous maximum, in record order.
 func assignIDs(links []Link, cluster []int32, nc int, prev *Previous) ([]int64, []Change, int) {
-	members := make([][]int, nc)
-	for i, c := range cluster {
-		members[c] = append(members[c], i)
+	// Members of each cluster, in record order, as one flat slice.
+	start := make([]int32, nc+1)
+	for _, c := range cluster {
+		start[c+1]++
 	}
+	for c := range nc {
+		start[c+1] += start[c]
+	}
+	flat := make([]int32, len(cluster))
+	fill := append([]int32(nil), start[:nc]...)
+	for i, c := range cluster {
+		flat[fill[c]] = int32(i)
+		fill[c]++
+	}
+	members := func(c int) []int32 { return flat[start[c]:start[c+1]] }
+
+	// Each record's previous person id (0: none).
+	prevOf := make([]int64, len(links))
+	var buf []byte
+	for i := range links {
+		l := &links[i]
+		buf = append(append(append(append(append(buf[:0], l.Source...), 0), l.Entity...), 0), l.RecordKey...)
+		prevOf[i] = prev.ByRecord[string(buf)]
+	}
+
+	// Candidate ids of each cluster with how many of its records had them,
+	// most first (ties to the smaller id), in one flat slice. A previous id
+	// held in more than one cluster is recorded in spread.
 	type cand struct {
 		id int64
 		n  int
 	}
-	cands := make([][]cand, nc)
-	prevIn := map[int64]map[int32]bool{} // previous id → clusters holding its records
-	for c, ms := range members {
-		counts := map[int64]int{}
-		for _, i := range ms {
-			l := links[i]
-			if p, ok := prev.ByRecord[recordKey(l.Source, l.Entity, l.RecordKey)]; ok {
-				counts[p]++
-				if prevIn[p] == nil {
-					prevIn[p] = map[int32]bool{}
+	var cands []cand
+	cstart := make([]int32, nc+1)
+	firstIn := map[int64]int32{}  // previous id → first cluster holding its records
+	spread := map[int64][]int32{} // previous id → every cluster holding its records, when more than one
+	var counts []cand
+	add := func(id int64) {
+		for j := range counts {
+			if counts[j].id == id {
+				counts[j].n++
+				return
+			}
+		}
+		counts = append(counts, cand{id, 1})
+	}
+	for c := range nc {
+		counts = counts[:0]
+		for _, i := range members(c) {
+			if p := prevOf[i]; p != 0 {
+				add(p)
+			}
+		}
+		for _, cd := range counts {
+			if f, ok := firstIn[cd.id]; !ok {
+				firstIn[cd.id] = int32(c)
+			} else {
+				if len(spread[cd.id]) == 0 {
+					spread[cd.id] = []int32{f}
 				}
-				prevIn[p][int32(c)] = true
+				spread[cd.id] = append(spread[cd.id], int32(c))
 			}
 		}
 		if len(counts) == 0 {
-			for _, i := range ms {
-				if p, ok := prev.ByNHS[links[i].NHSNumber]; ok && links[i].NHSNumber != "" {
-					counts[p]++
+			for _, i := range members(c) {
+				if n := links[i].NHSNumber; n != "" {
+					if p, ok := prev.ByNHS[n]; ok {
+						add(p)
+					}
 				}
 			}
 		}
-		for id, n := range counts {
-			cands[c] = append(cands[c], cand{id, n})
-		}
-		sort.Slice(cands[c], func(i, j int) bool {
-			a, b := cands[c][i], cands[c][j]
+		slices.SortFunc(counts, func(a, b cand) int {
 			if a.n != b.n {
-				return a.n > b.n
+				return cmp.Compare(b.n, a.n)
 			}
-			return a.id < b.id
+			return cmp.Compare(a.id, b.id)
 		})
+		cands = append(cands, counts...)
+		cstart[c+1] = int32(len(cands))
 	}
-	order := make([]int, nc)
+	candsOf := func(c int) []cand { return cands[cstart[c]:cstart[c+1]] }
+
+	// Larger clusters choose first; then by first record.
+	first := func(c int) int32 {
+		if start[c] == start[c+1] {
+			return math.MaxInt32
+		}
+		return flat[start[c]]
+	}
+	size := func(c int) int32 { return start[c+1] - start[c] }
+	order := make([]int32, nc)
 	for i := range order {
-		order[i] = i
+		order[i] = int32(i)
 	}
-	first := func(c int) int {
-		if len(members[c]) == 0 {
-			return math.MaxInt
+	slices.SortFunc(order, func(a, b int32) int {
+		if sa, sb := size(int(a)), size(int(b)); sa != sb {
+			return cmp.Compare(sb, sa)
 		}
-		return members[c][0]
-	}
-	sort.SliceStable(order, func(i, j int) bool {
-		a, b := order[i], order[j]
-		if len(members[a]) != len(members[b]) {
-			return len(members[a]) > len(members[b])
+		if c := cmp.Compare(first(int(a)), first(int(b))); c != 0 {
+			return c
 		}
-		return first(a) < first(b)
+		return cmp.Compare(a, b)
 	})
 	ids := make([]int64, nc)
-	used := map[int64]bool{}
+	used := make(map[int64]bool, len(firstIn))
 	for _, c := range order {
-		for _, cd := range cands[c] {
+		for _, cd := range candsOf(int(c)) {
 			if !used[cd.id] {
 				ids[c], used[cd.id] = cd.id, true
 				break
 			}
 		}
 	}
-	byFirst := make([]int, nc)
-	for i := range byFirst {
-		byFirst[i] = i
-	}
-	sort.Slice(byFirst, func(i, j int) bool { return first(byFirst[i]) < first(byFirst[j]) })
+	byFirst := order // reused: clusters by first record
+	slices.SortFunc(byFirst, func(a, b int32) int {
+		if c := cmp.Compare(first(int(a)), first(int(b))); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
 	next, fresh := prev.MaxID, 0
 	for _, c := range byFirst {
 		if ids[c] == 0 {
@@ -250,27 +374,20 @@ func assignIDs(links []Link, cluster []int32, nc int, prev *Previous) ([]int64, 
 	}
 	var changes []Change
 	for _, c := range byFirst {
-		for _, cd := range cands[c] {
-			if cd.id != ids[c] && len(prevIn[cd.id]) <= 1 {
+		for _, cd := range candsOf(int(c)) {
+			if cd.id != ids[c] && len(spread[cd.id]) == 0 {
 				// All of cd.id's records are in this cluster: a merge.
 				changes = append(changes, Change{Kind: "merge", PersonID: ids[c], OtherID: cd.id})
 			}
 		}
 	}
-	prevIDs := make([]int64, 0, len(prevIn))
-	for id := range prevIn {
+	prevIDs := make([]int64, 0, len(spread))
+	for id := range spread {
 		prevIDs = append(prevIDs, id)
 	}
-	sort.Slice(prevIDs, func(i, j int) bool { return prevIDs[i] < prevIDs[j] })
+	slices.Sort(prevIDs)
 	for _, id := range prevIDs {
-		if len(prevIn[id]) < 2 {
-			continue
-		}
-		cs := make([]int, 0, len(prevIn[id]))
-		for c := range prevIn[id] {
-			cs = append(cs, int(c))
-		}
-		sort.Ints(cs)
+		cs := spread[id] // ascending: clusters were visited in order
 		for _, c := range cs {
 			if ids[c] != id {
 				changes = append(changes, Change{Kind: "split", PersonID: id, OtherID: ids[c]})

@@ -60,6 +60,9 @@ type Stats struct {
 	MissingNHS    int
 	InvalidNHS    int
 	LinkedRecords int // records in a cluster of two or more
+	// ModelTrained says the matching model was trained on this build's
+	// records (false: an earlier run's model was reused).
+	ModelTrained bool
 }
 
 func nhsStatus(raw string) (string, string) {

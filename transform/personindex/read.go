@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/sharedcare/sharedcare/extract"
@@ -20,6 +23,11 @@ import (
 // ReadParquet streams the named columns of a Parquet file, calling fn for
 // every row with the batch's columns (in the order asked) and the row index.
 func ReadParquet(ctx context.Context, path string, cols []string, mem memory.Allocator, fn func(cols []arrow.Array, i int) error) error {
+	return readParquet(ctx, path, cols, nil, mem, fn)
+}
+
+// readParquet is ReadParquet over the given row groups only (nil: all).
+func readParquet(ctx context.Context, path string, cols []string, rowGroups []int, mem memory.Allocator, fn func(cols []arrow.Array, i int) error) error {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
@@ -44,7 +52,7 @@ func ReadParquet(ctx context.Context, path string, cols []string, mem memory.All
 		}
 		idx[i] = f[0]
 	}
-	rr, err := fr.GetRecordReader(ctx, idx, nil)
+	rr, err := fr.GetRecordReader(ctx, idx, rowGroups)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -121,18 +129,36 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 		cols = append(cols, ps.LinksColumn)
 	}
 	k, n := len(key), len(key)+len(PersonColumns)
-	index := map[string]int{}
-	var recs []Record
+	// The landing is read in row groups, on every core; row groups whose
+	// rows a later landing of the same source file superseded are skipped
+	// from their statistics without being read.
+	var units []parquetUnit
 	for _, f := range ps.Landing.Files {
-		err := ReadParquet(ctx, filepath.Join(lake, filepath.FromSlash(f)), cols, mem, func(c []arrow.Array, i int) error {
+		p := filepath.Join(lake, filepath.FromSlash(f))
+		var latest map[string]string
+		if ps.ByFile {
+			latest = ps.Landing.LatestRun
+		}
+		groups, err := currentRowGroups(p, latest)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
+		}
+		for _, g := range groups {
+			units = append(units, parquetUnit{path: p, group: g})
+		}
+	}
+	parts := make([][]Record, len(units))
+	err := forEachUnit(ctx, len(units), func(u int) error {
+		var out []Record
+		err := readParquet(ctx, units[u].path, cols, []int{units[u].group}, mem, func(c []arrow.Array, i int) error {
 			if ps.ByFile && ps.Landing.LatestRun[str(c[n+1], i)] != str(c[n], i) {
 				return nil // superseded by a later landing of the same file
 			}
-			parts := make([]string, k)
+			kp := make([]string, k)
 			for j := range k {
-				parts[j] = text(c[j], i)
+				kp[j] = text(c[j], i)
 			}
-			rk := strings.Join(parts, "/")
+			rk := strings.Join(kp, "/")
 			if rk == "" || strings.Trim(rk, "/") == "" {
 				return nil // no key: the connector has already counted it
 			}
@@ -148,17 +174,31 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 					}
 				}
 			}
-			if at, ok := index[rk]; ok {
-				recs[at] = r
-				return nil
-			}
-			index[rk] = len(recs)
-			recs = append(recs, r)
+			out = append(out, r)
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
+		parts[u] = out
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
+	}
+	total := 0
+	for _, p := range parts {
+		total += len(p)
+	}
+	index := make(map[string]int, total)
+	recs := make([]Record, 0, total)
+	for u, p := range parts {
+		for _, r := range p {
+			if at, ok := index[r.RecordKey]; ok {
+				recs[at] = r
+				continue
+			}
+			index[r.RecordKey] = len(recs)
+			recs = append(recs, r)
 		}
+		parts[u] = nil
 	}
 	if ps.Merges != nil {
 		for _, f := range ps.Merges.Files {
@@ -174,6 +214,103 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 		}
 	}
 	return recs, nil
+}
+
+// parquetUnit is one row group of a Parquet file.
+type parquetUnit struct {
+	path  string
+	group int
+}
+
+// currentRowGroups lists the row groups of the Parquet file at path that
+// may hold current rows. With latest (source file → run that last landed
+// it) set, a row group whose statistics show a single source file and a
+// single run that is not that file's latest holds only superseded rows and
+// is left out; without statistics a row group is always kept.
+func currentRowGroups(path string, latest map[string]string) ([]int, error) {
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	defer pf.Close()
+	md := pf.MetaData()
+	fileCol, runCol := md.Schema.ColumnIndexByName(extract.ColSourceFile), md.Schema.ColumnIndexByName(extract.ColRunID)
+	var groups []int
+	for g := range md.NumRowGroups() {
+		if latest != nil && fileCol >= 0 && runCol >= 0 {
+			rg := md.RowGroup(g)
+			f, okF := singleValue(rg, fileCol)
+			r, okR := singleValue(rg, runCol)
+			if okF && okR && latest[f] != r {
+				continue
+			}
+		}
+		groups = append(groups, g)
+	}
+	return groups, nil
+}
+
+// singleValue returns the one value of a string column chunk whose
+// statistics say min = max and no nulls.
+func singleValue(rg *metadata.RowGroupMetaData, col int) (string, bool) {
+	cc, err := rg.ColumnChunk(col)
+	if err != nil {
+		return "", false
+	}
+	st, err := cc.Statistics()
+	if err != nil || st == nil {
+		return "", false
+	}
+	bs, ok := st.(*metadata.ByteArrayStatistics)
+	if !ok || !bs.HasMinMax() || (bs.HasNullCount() && bs.NullCount() > 0) || !bs.HasNullCount() {
+		return "", false
+	}
+	if string(bs.Min()) != string(bs.Max()) {
+		return "", false
+	}
+	return string(bs.Min()), true
+}
+
+// forEachUnit calls fn(0…n-1) on GOMAXPROCS goroutines and returns the
+// first error.
+func forEachUnit(ctx context.Context, n int, fn func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	next := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var err error
+feed:
+	for i := range n {
+		select {
+		case next <- i:
+		case err = <-errs:
+			break feed
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return err
 }
 
 // list returns a string_list value.

@@ -2,10 +2,14 @@ package personindex
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -13,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sharedcare/sharedcare/extract"
+	"github.com/sharedcare/sharedcare/transform/match"
 )
 
 // Files of an index run, relative to the lake.
@@ -28,100 +33,121 @@ func ChangesFile(runID string) string { return changesFile(runID) }
 // ModelFile is the matching model as trained by the run.
 func ModelFile(runID string) string { return filepath.Join(Dir(runID), "model.yaml") }
 
-type col struct {
-	name string
-	typ  arrow.DataType
+// originFile names the configured model the run's model was trained from.
+func originFile(runID string) string { return filepath.Join(Dir(runID), "model.origin") }
+
+// ReadModel returns the trained model of index run runID and the origin it
+// was written with ("" when none was recorded).
+func ReadModel(lake, runID string) (*match.Model, string, error) {
+	m, err := match.LoadModel(filepath.Join(lake, ModelFile(runID)))
+	if err != nil {
+		return nil, "", err
+	}
+	origin, err := os.ReadFile(filepath.Join(lake, originFile(runID)))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, "", err
+	}
+	return m, strings.TrimSpace(string(origin)), nil
 }
 
-var (
-	str64 = arrow.BinaryTypes.String
-	i64   = arrow.PrimitiveTypes.Int64
-	f64   = arrow.PrimitiveTypes.Float64
-	boo   = arrow.FixedWidthTypes.Boolean
-	d32   = arrow.FixedWidthTypes.Date32
-)
+// column is one output column: its name and type, and how to append row r
+// to the column's builder (bind is called once per builder).
+type column struct {
+	name string
+	typ  arrow.DataType
+	bind func(b array.Builder) func(r int)
+}
 
-// writeRows writes n rows of cols to lake/rel as Parquet; get fills a
-// row's values, one per column: string ("" is null), int64, float64 (NaN is
-// null), bool or time.Time (a date; zero is null).
-func writeRows(lake, rel string, cols []col, n int, get func(row int, vals []any), mem memory.Allocator) error {
+func strCol(name string, get func(r int) string) column {
+	return column{name, arrow.BinaryTypes.String, func(b array.Builder) func(int) {
+		sb := b.(*array.StringBuilder)
+		return func(r int) {
+			if v := get(r); v == "" {
+				sb.AppendNull()
+			} else {
+				sb.Append(v)
+			}
+		}
+	}}
+}
+
+func int64Col(name string, get func(r int) int64) column {
+	return column{name, arrow.PrimitiveTypes.Int64, func(b array.Builder) func(int) {
+		ib := b.(*array.Int64Builder)
+		return func(r int) { ib.Append(get(r)) }
+	}}
+}
+
+// float64Col writes NaN as null.
+func float64Col(name string, get func(r int) float64) column {
+	return column{name, arrow.PrimitiveTypes.Float64, func(b array.Builder) func(int) {
+		fb := b.(*array.Float64Builder)
+		return func(r int) {
+			if v := get(r); math.IsNaN(v) {
+				fb.AppendNull()
+			} else {
+				fb.Append(v)
+			}
+		}
+	}}
+}
+
+func boolCol(name string, get func(r int) bool) column {
+	return column{name, arrow.FixedWidthTypes.Boolean, func(b array.Builder) func(int) {
+		bb := b.(*array.BooleanBuilder)
+		return func(r int) { bb.Append(get(r)) }
+	}}
+}
+
+// dateCol writes the zero time as null.
+func dateCol(name string, get func(r int) time.Time) column {
+	return column{name, arrow.FixedWidthTypes.Date32, func(b array.Builder) func(int) {
+		db := b.(*array.Date32Builder)
+		return func(r int) {
+			if v := get(r); v.IsZero() {
+				db.AppendNull()
+			} else {
+				db.Append(arrow.Date32FromTime(v))
+			}
+		}
+	}}
+}
+
+// writeRows writes n rows of cols to lake/rel as Parquet, in batches of
+// 65,536 rows; the columns named in plain without a dictionary.
+func writeRows(lake, rel string, cols []column, n int, mem memory.Allocator, plain ...string) error {
 	fs := make([]arrow.Field, len(cols))
 	for i, c := range cols {
 		fs[i] = arrow.Field{Name: c.name, Type: c.typ, Nullable: true}
 	}
 	schema := arrow.NewSchema(fs, nil)
-	pf, err := extract.CreateParquet(lake, rel, schema, mem)
+	pf, err := extract.CreateParquet(lake, rel, schema, mem, plain...)
 	if err != nil {
 		return err
 	}
 	b := array.NewRecordBuilder(mem, schema)
 	defer b.Release()
-	flush := func() error {
+	put := make([]func(int), len(cols))
+	for i, c := range cols {
+		put[i] = c.bind(b.Field(i))
+	}
+	for lo := 0; lo < n || lo == 0; lo += 65536 {
+		for r := lo; r < min(n, lo+65536); r++ {
+			for _, p := range put {
+				p(r)
+			}
+		}
 		rec := b.NewRecordBatch()
-		defer rec.Release()
-		return pf.Write(rec)
-	}
-	vals := make([]any, len(cols))
-	for r := 0; r < n; r++ {
-		get(r, vals)
-		for c := range cols {
-			fb := b.Field(c)
-			switch v := vals[c].(type) {
-			case string:
-				if v == "" {
-					fb.AppendNull()
-				} else {
-					fb.(*array.StringBuilder).Append(v)
-				}
-			case int64:
-				fb.(*array.Int64Builder).Append(v)
-			case float64:
-				if math.IsNaN(v) {
-					fb.AppendNull()
-				} else {
-					fb.(*array.Float64Builder).Append(v)
-				}
-			case bool:
-				fb.(*array.BooleanBuilder).Append(v)
-			case time.Time:
-				if v.IsZero() {
-					fb.AppendNull()
-				} else {
-					fb.(*array.Date32Builder).Append(arrow.Date32FromTime(v))
-				}
-			default:
-				pf.Abort()
-				return fmt.Errorf("writing %s: column %s: unsupported value %T", rel, cols[c].name, v)
-			}
+		err := pf.Write(rec)
+		rec.Release()
+		if err != nil {
+			pf.Abort()
+			return fmt.Errorf("writing %s: %w", rel, err)
 		}
-		if (r+1)%65536 == 0 {
-			if err := flush(); err != nil {
-				pf.Abort()
-				return err
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		pf.Abort()
-		return err
 	}
 	_, err = pf.Close()
 	return err
 }
-
-var linkCols = []col{
-	{"source", str64}, {"system", str64}, {"entity", str64}, {"record_key", str64}, {"person_id", i64},
-	{"match_rule", str64}, {"match_weight", f64}, {"nhs_number", str64}, {"nhs_number_status", str64},
-	{"given_name", str64}, {"family_name", str64}, {"date_of_birth", d32}, {"sex", str64},
-	{"postcode", str64}, {"postcode_district", str64},
-}
-
-var pairCols = []col{
-	{"record_a", str64}, {"record_b", str64}, {"match_weight", f64}, {"match_probability", f64},
-	{"band", str64}, {"rule", str64}, {"note", str64}, {"same_person", boo}, {"awaiting_review", boo}, {"evidence", str64},
-}
-
-var changeCols = []col{{"kind", str64}, {"person_id", i64}, {"other_person_id", i64}}
 
 // Write writes links alone as the index of run id (no pairs, no changes)
 // and marks it complete.
@@ -131,47 +157,80 @@ func Write(lake, runID string, links []Link, mem memory.Allocator) error {
 
 // WriteOutput writes a run's index — person_link, person_match (pairs with
 // evidence), person_change (merges and splits) and the trained model — then
-// the _SUCCESS marker that makes it complete.
+// the _SUCCESS marker that makes it complete. The links and the pairs are
+// written at the same time.
 func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
 	links := out.Links
-	err := writeRows(lake, LinkFile(runID), linkCols, len(links), func(r int, v []any) {
-		l := links[r]
-		w := l.Weight
-		if l.Rule == "singleton" || l.Rule == "" {
-			w = math.NaN()
+	linkCols := []column{
+		strCol("source", func(r int) string { return links[r].Source }),
+		strCol("system", func(r int) string { return links[r].System }),
+		strCol("entity", func(r int) string { return links[r].Entity }),
+		strCol("record_key", func(r int) string { return links[r].RecordKey }),
+		int64Col("person_id", func(r int) int64 { return links[r].PersonID }),
+		strCol("match_rule", func(r int) string { return links[r].Rule }),
+		float64Col("match_weight", func(r int) float64 {
+			if l := &links[r]; l.Rule != "singleton" && l.Rule != "" {
+				return l.Weight
+			}
+			return math.NaN()
+		}),
+		strCol("nhs_number", func(r int) string { return links[r].NHSNumber }),
+		strCol("nhs_number_status", func(r int) string { return links[r].NHSStatus }),
+		strCol("given_name", func(r int) string { return links[r].GivenName }),
+		strCol("family_name", func(r int) string { return links[r].Family }),
+		dateCol("date_of_birth", func(r int) time.Time { return links[r].BirthDate }),
+		strCol("sex", func(r int) string { return links[r].Sex }),
+		strCol("postcode", func(r int) string { return links[r].Postcode }),
+		strCol("postcode_district", func(r int) string { return links[r].District }),
+	}
+	linkErr := make(chan error, 1)
+	go func() { linkErr <- writeRows(lake, LinkFile(runID), linkCols, len(links), mem, "record_key", "nhs_number") }()
+
+	err := func() error {
+		review := make(map[[2]string]bool, len(out.Review))
+		for _, p := range out.Review {
+			review[[2]string{p.A, p.B}] = true
 		}
-		copy(v, []any{l.Source, l.System, l.Entity, l.RecordKey, l.PersonID, l.Rule, w, l.NHSNumber, l.NHSStatus,
-			l.GivenName, l.Family, l.BirthDate, l.Sex, l.Postcode, l.District})
-	}, mem)
-	if err != nil {
-		return err
-	}
-	review := map[[2]string]bool{}
-	for _, p := range out.Review {
-		review[[2]string{p.A, p.B}] = true
-	}
-	evidence := make([]string, len(out.Pairs))
-	for i, p := range out.Pairs {
-		b, err := json.Marshal(p.Evidence)
-		if err != nil {
+		var ej evidenceJSON
+		pairs := out.Pairs
+		var evErr error
+		pairCols := []column{
+			strCol("record_a", func(r int) string { return pairs[r].A }),
+			strCol("record_b", func(r int) string { return pairs[r].B }),
+			float64Col("match_weight", func(r int) float64 { return pairs[r].Weight }),
+			float64Col("match_probability", func(r int) float64 { return pairs[r].Probability }),
+			strCol("band", func(r int) string { return pairs[r].Band }),
+			strCol("rule", func(r int) string { return pairs[r].Rule }),
+			strCol("note", func(r int) string { return pairs[r].Note }),
+			boolCol("same_person", func(r int) bool { return pairs[r].SameCluster }),
+			boolCol("awaiting_review", func(r int) bool { return review[[2]string{pairs[r].A, pairs[r].B}] }),
+			strCol("evidence", func(r int) string {
+				s, err := ej.encode(pairs[r].Evidence)
+				if err != nil && evErr == nil {
+					evErr = err
+				}
+				return s
+			}),
+		}
+		if err := writeRows(lake, pairsFile(runID), pairCols, len(pairs), mem, "record_a", "record_b", "evidence"); err != nil {
 			return err
 		}
-		evidence[i] = string(b)
+		if evErr != nil {
+			return fmt.Errorf("writing pair evidence: %w", evErr)
+		}
+		changes := out.Changes
+		return writeRows(lake, changesFile(runID), []column{
+			strCol("kind", func(r int) string { return changes[r].Kind }),
+			int64Col("person_id", func(r int) int64 { return changes[r].PersonID }),
+			int64Col("other_person_id", func(r int) int64 { return changes[r].OtherID }),
+		}, len(changes), mem)
+	}()
+	if lerr := <-linkErr; err == nil {
+		err = lerr
 	}
-	err = writeRows(lake, pairsFile(runID), pairCols, len(out.Pairs), func(r int, v []any) {
-		p := out.Pairs[r]
-		copy(v, []any{p.A, p.B, p.Weight, p.Probability, p.Band, p.Rule, p.Note, p.SameCluster, review[[2]string{p.A, p.B}], evidence[r]})
-	}, mem)
-	if err != nil {
-		return err
-	}
-	err = writeRows(lake, changesFile(runID), changeCols, len(out.Changes), func(r int, v []any) {
-		ch := out.Changes[r]
-		copy(v, []any{ch.Kind, ch.PersonID, ch.OtherID})
-	}, mem)
 	if err != nil {
 		return err
 	}
@@ -187,6 +246,83 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 		if err := f.Close(); err != nil {
 			return err
 		}
+		if out.Origin != "" {
+			if err := os.WriteFile(filepath.Join(lake, originFile(runID)), []byte(out.Origin+"\n"), 0o600); err != nil {
+				return err
+			}
+		}
 	}
 	return os.WriteFile(filepath.Join(lake, Dir(runID), "_SUCCESS"), nil, 0o600)
+}
+
+// evidenceJSON encodes a pair's evidence exactly as encoding/json does
+// (json.Marshal of []match.Evidence), without reflection: comparison and
+// level names repeat, so their encodings are kept.
+type evidenceJSON struct {
+	names map[string][]byte
+	buf   []byte
+}
+
+func (e *evidenceJSON) name(s string) []byte {
+	if b, ok := e.names[s]; ok {
+		return b
+	}
+	if e.names == nil {
+		e.names = map[string][]byte{}
+	}
+	b, _ := json.Marshal(s) // a string always encodes
+	e.names[s] = b
+	return b
+}
+
+func (e *evidenceJSON) encode(ev []match.Evidence) (string, error) {
+	if ev == nil {
+		return "null", nil
+	}
+	b := append(e.buf[:0], '[')
+	for i, x := range ev {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"Comparison":`...)
+		b = append(b, e.name(x.Comparison)...)
+		b = append(b, `,"Level":`...)
+		b = append(b, e.name(x.Level)...)
+		b = append(b, `,"LevelIndex":`...)
+		b = strconv.AppendInt(b, int64(x.LevelIndex), 10)
+		b = append(b, `,"Weight":`...)
+		var err error
+		if b, err = appendJSONFloat(b, x.Weight); err != nil {
+			return "", err
+		}
+		b = append(b, `,"TFAdjustment":`...)
+		if b, err = appendJSONFloat(b, x.TFAdjustment); err != nil {
+			return "", err
+		}
+		b = append(b, '}')
+	}
+	b = append(b, ']')
+	e.buf = b
+	return string(b), nil
+}
+
+// appendJSONFloat formats f as encoding/json formats a float64.
+func appendJSONFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		_, err := json.Marshal(f)
+		return b, err
+	}
+	format := byte('f')
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 → e-9, as encoding/json writes it.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
 }
