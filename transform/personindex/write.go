@@ -187,7 +187,9 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 		strCol("postcode_district", func(r int) string { return links[r].District }),
 	}
 	linkErr := make(chan error, 1)
-	go func() { linkErr <- writeRows(lake, LinkFile(runID), linkCols, len(links), mem, "record_key", "nhs_number") }()
+	go func() {
+		linkErr <- writeRows(lake, LinkFile(runID), linkCols, len(links), mem, "record_key", "nhs_number")
+	}()
 
 	err := func() error {
 		review := make(map[[2]string]bool, len(out.Review))
