@@ -71,6 +71,8 @@ type Evidence struct {
 // Pair is a scored pair of records.
 type Pair struct {
 	A, B string
+	// AIndex and BIndex are the positions of A and B in the input.
+	AIndex, BIndex int
 	// Weight is the total match weight in bits, prior included;
 	// Probability = 1/(1+2^−Weight).
 	Weight      float64
@@ -381,7 +383,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		default:
 			st.NonLinkPairs++
 		}
-		pr := Pair{A: t.ID[s.a], B: t.ID[s.b], Weight: s.w, Probability: Probability(s.w), Band: bandNames[s.band],
+		pr := Pair{A: t.ID[s.a], B: t.ID[s.b], AIndex: int(s.a), BIndex: int(s.b), Weight: s.w, Probability: Probability(s.w), Band: bandNames[s.band],
 			Rule: s.rule, Note: s.note, Evidence: sc.evidence(s.a, s.b, s.pat), SameCluster: res.Cluster[s.a] == res.Cluster[s.b]}
 		res.Pairs = append(res.Pairs, pr)
 		if s.band == bReview && s.rule != RuleClerical {

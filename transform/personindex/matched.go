@@ -190,16 +190,11 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 	for i := range best {
 		best[i] = math.Inf(-1)
 	}
-	index := make(map[string]int, len(links))
-	for i, id := range t.ID {
-		index[id] = i
-	}
 	for _, p := range res.Pairs {
 		if p.Band != match.BandLink || !p.SameCluster {
 			continue
 		}
-		for _, id := range []string{p.A, p.B} {
-			i := index[id]
+		for _, i := range [2]int{p.AIndex, p.BIndex} {
 			if p.Weight > best[i] || links[i].Rule == "" {
 				best[i], links[i].Rule, links[i].Weight = p.Weight, p.Rule, p.Weight
 			}
