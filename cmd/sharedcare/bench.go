@@ -37,7 +37,7 @@ type BenchCmd struct {
 	Months  int    `help:"Months of activity (history size); compare two sizes to see that a night costs in proportion to its change." default:"13"`
 	Cache   string `help:"Directory where generated regions are kept between runs." default:".bench/regions"`
 	Out     string `help:"Directory for the results (bench-PERSONS-MONTHS.md and .json) and the work area." default:".bench/results"`
-	NoNight bool   `help:"Skip the incremental night."`
+	Nights  int    `help:"Incremental nights to run one after another (each with its own changes); the summary gives their median. 0 skips them." default:"3"`
 }
 
 // stageResult is one measured stage.
@@ -57,8 +57,12 @@ type benchResult struct {
 	Machine    string           `json:"machine"`
 	StartedAt  time.Time        `json:"started_at"`
 	Full       []stageResult    `json:"full_run"`
-	Night      []stageResult    `json:"incremental_night,omitempty"`
-	NightNote  string           `json:"incremental_night_changes,omitempty"`
+	Night      []stageResult    `json:"incremental_nights,omitempty"`
+	NightNotes []string         `json:"incremental_night_changes,omitempty"`
+	// NightTotals are each night's end-to-end wall seconds; NightMedian
+	// their median.
+	NightTotals []float64 `json:"incremental_night_seconds,omitempty"`
+	NightMedian float64   `json:"incremental_night_median_seconds,omitempty"`
 	Sizes      map[string]int64 `json:"output_bytes"`
 	Matching   *match.Metrics   `json:"matching"`
 	PeakRSSMiB float64          `json:"process_peak_rss_mib"`
@@ -239,18 +243,22 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 
-	if !c.NoNight {
-		log.Info("bench: incremental night")
-		note, err := applyNight(ctx, cfg, work, c.Seed)
+	for k := 1; k <= c.Nights; k++ {
+		log.Info("bench: incremental night", "night", k, "of", c.Nights)
+		note, err := applyNight(ctx, cfg, work, c.Seed, k)
 		if err != nil {
 			return fmt.Errorf("preparing the night's changes: %w", err)
 		}
-		res.NightNote = note
-		night, err := run("night:", false)
+		res.NightNotes = append(res.NightNotes, note)
+		night, err := run(fmt.Sprintf("night %d:", k), false)
 		if err != nil {
 			return err
 		}
-		res.Night = night
+		res.Night = append(res.Night, night...)
+		res.NightTotals = append(res.NightTotals, night[len(night)-1].WallSec)
+	}
+	if len(res.NightTotals) > 0 {
+		res.NightMedian = median(res.NightTotals)
 	}
 	res.PeakRSSMiB = max(maxRSS(res.Full), maxRSS(res.Night))
 
@@ -304,7 +312,16 @@ func benchMarkdown(r benchResult) string {
 	}
 	table("Full run", r.Full)
 	if len(r.Night) > 0 {
-		table("Incremental night ("+r.NightNote+")", r.Night)
+		title := "Incremental nights"
+		for i, n := range r.NightNotes {
+			title += fmt.Sprintf("; night %d: %s", i+1, n)
+		}
+		table(title, r.Night)
+		totals := make([]string, len(r.NightTotals))
+		for i, t := range r.NightTotals {
+			totals[i] = fmt.Sprintf("%.1f", t)
+		}
+		fmt.Fprintf(&b, "Night end to end: %s s; median %.1f s.\n\n", strings.Join(totals, ", "), r.NightMedian)
 	}
 	fmt.Fprintf(&b, "### Outputs\n\n| output | MiB |\n|---|---:|\n")
 	for _, k := range []string{"sources", "lake", "warehouse", "reports"} {
@@ -374,17 +391,18 @@ func treeSize(dir string) int64 {
 // as a real snapshot feed is), 1% of social care people are updated in the
 // database, a day of portal views and of hospital messages arrive as new
 // files. Everything else is unchanged.
-func applyNight(ctx context.Context, cfg *config.Config, work string, seed uint64) (string, error) {
+func applyNight(ctx context.Context, cfg *config.Config, work string, seed uint64, night int) (string, error) {
+	sel := int64((seed + uint64(night) - 1) % 100) // which 1% changes tonight
 	src := filepath.Join(work, "sources")
 	// GP: rewrite patients.csv with 1% of postcodes changed (a new file, so
 	// the cached region behind the hard link is untouched).
 	gp := filepath.Join(src, "gp", "patients.csv")
 	moved, err := rewriteCSV(gp, func(i int, rec []string, col map[string]int) bool {
-		if i%100 != int(seed%100) {
+		if int64(i%100) != sel {
 			return false
 		}
 		rec[col["address_line_1"]] = "1 New Road"
-		rec[col["last_updated"]] = "2026-11-01T02:00:00"
+		rec[col["last_updated"]] = fmt.Sprintf("2026-11-%02dT02:00:00", night)
 		return true
 	})
 	if err != nil {
@@ -397,8 +415,8 @@ func applyNight(ctx context.Context, cfg *config.Config, work string, seed uint6
 	if err != nil {
 		return "", err
 	}
-	views, err := copyLines(last, filepath.Join(auditDir, "audit-night-1.jsonl"), 1.0/30, func(line string, n int) string {
-		return strings.Replace(line, `"event_id":"`, `"event_id":"NIGHT1-`, 1)
+	views, err := copyLines(last, filepath.Join(auditDir, fmt.Sprintf("audit-night-%d.jsonl", night)), 1.0/30, night-1, func(line string, n int) string {
+		return strings.Replace(line, `"event_id":"`, fmt.Sprintf(`"event_id":"NIGHT%d-`, night), 1)
 	})
 	if err != nil {
 		return "", err
@@ -409,7 +427,7 @@ func applyNight(ctx context.Context, cfg *config.Config, work string, seed uint6
 	if err != nil {
 		return "", err
 	}
-	msgs, err := copyMessages(lastADT, filepath.Join(adtDir, "adt-night-1.hl7"), 1.0/30)
+	msgs, err := copyMessages(lastADT, filepath.Join(adtDir, fmt.Sprintf("adt-night-%d.hl7", night)), 1.0/30, night-1)
 	if err != nil {
 		return "", err
 	}
@@ -427,7 +445,7 @@ func applyNight(ctx context.Context, cfg *config.Config, work string, seed uint6
 		if err != nil {
 			return "", err
 		}
-		tag, err := conn.Exec(ctx, `UPDATE people SET phone = '0117 496 0000', updated_at = '2026-11-01 02:00:00' WHERE person_id % 100 = $1`, int64(seed%100))
+		tag, err := conn.Exec(ctx, `UPDATE people SET phone = '0117 496 0000', updated_at = $2 WHERE person_id % 100 = $1`, sel, time.Date(2026, 11, night, 2, 0, 0, 0, time.UTC))
 		conn.Close(ctx)
 		if err != nil {
 			return "", err
@@ -500,22 +518,27 @@ func rewriteCSV(path string, change func(i int, rec []string, col map[string]int
 	return n, os.Rename(tmp, path) // replaces the hard link, not the cached file
 }
 
-func copyLines(src, dst string, share float64, edit func(string, int) string) (int, error) {
+// copyLines copies slice number part (0, 1, …) of share of src's lines to
+// dst, edited.
+func copyLines(src, dst string, share float64, part int, edit func(string, int) string) (int, error) {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return 0, err
 	}
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	k := max(1, int(float64(len(lines))*share))
+	lo := min(len(lines), part*k)
+	hi := min(len(lines), lo+k)
 	var out strings.Builder
-	for i := 0; i < k; i++ {
+	for i := lo; i < hi; i++ {
 		out.WriteString(edit(lines[i], i))
 		out.WriteByte('\n')
 	}
-	return k, os.WriteFile(dst, []byte(out.String()), 0o600)
+	return hi - lo, os.WriteFile(dst, []byte(out.String()), 0o600)
 }
 
-func copyMessages(src, dst string, share float64) (int, error) {
+// copyMessages copies slice number part of share of src's MLLP frames.
+func copyMessages(src, dst string, share float64, part int) (int, error) {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return 0, err
@@ -526,7 +549,9 @@ func copyMessages(src, dst string, share float64) (int, error) {
 		frames = frames[:len(frames)-1]
 	}
 	k := max(1, int(float64(len(frames))*share))
-	return k, os.WriteFile(dst, bytes.Join(frames[:k], nil), 0o600)
+	lo := min(len(frames), part*k)
+	hi := min(len(frames), lo+k)
+	return hi - lo, os.WriteFile(dst, bytes.Join(frames[lo:hi], nil), 0o600)
 }
 
 // csvVsDuckDB times landing the GP patients extract through the CSV

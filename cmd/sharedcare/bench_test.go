@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBenchCommand runs `sharedcare bench` on a tiny region with two
+// nights and checks that what it writes adds up.
+func TestBenchCommand(t *testing.T) {
+	dir := t.TempDir()
+	c := &BenchCmd{Persons: 300, Seed: 3, Months: 13, Cache: filepath.Join(dir, "regions"), Out: filepath.Join(dir, "results"), Nights: 2}
+	if err := c.Run(context.Background(), slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results", "bench-300-13m.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r benchResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.NightTotals) != 2 || len(r.NightNotes) != 2 || r.NightMedian <= 0 {
+		t.Fatalf("nights: totals %v, notes %v, median %v", r.NightTotals, r.NightNotes, r.NightMedian)
+	}
+	if r.NightNotes[0] == r.NightNotes[1] && strings.Contains(r.NightNotes[0], " 0 GP") {
+		t.Errorf("the nights changed nothing: %v", r.NightNotes)
+	}
+	var nightIndex, fullTotal int
+	for _, s := range r.Night {
+		if strings.HasSuffix(s.Stage, "person index") {
+			nightIndex++
+			if s.Records == 0 {
+				t.Errorf("%s worked on no records", s.Stage)
+			}
+		}
+	}
+	for _, s := range r.Full {
+		if s.Stage == "full: total" {
+			fullTotal++
+			if s.WallSec <= 0 || s.Records == 0 || s.PeakRSSMiB <= 0 {
+				t.Errorf("full run total %+v", s)
+			}
+		}
+	}
+	if nightIndex != 2 || fullTotal != 1 {
+		t.Errorf("%d night index stages, %d full totals; want 2 and 1", nightIndex, fullTotal)
+	}
+	if r.Matching == nil || r.Matching.Records == 0 || r.Matching.Precision <= 0 || r.Matching.Recall <= 0 {
+		t.Errorf("matching %+v", r.Matching)
+	}
+	if r.CSVOurs <= 0 || r.CSVDuckDB <= 0 {
+		t.Errorf("CSV comparison %v vs %v", r.CSVOurs, r.CSVDuckDB)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "results", "bench-300-13m.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "night 2: person index") || !strings.Contains(string(md), "median") {
+		t.Errorf("the Markdown lacks the nights:\n%s", md)
+	}
+	// The region is cached: a second run finds it and does not regenerate.
+	if _, err := os.Stat(filepath.Join(dir, "regions", "region-p300-s3-m13", ".complete")); err != nil {
+		t.Errorf("region not cached: %v", err)
+	}
+}
