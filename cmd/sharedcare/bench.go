@@ -51,21 +51,21 @@ type stageResult struct {
 }
 
 type benchResult struct {
-	Persons    int              `json:"persons"`
-	Months     int              `json:"months"`
-	Seed       uint64           `json:"seed"`
-	Machine    string           `json:"machine"`
-	StartedAt  time.Time        `json:"started_at"`
-	Full       []stageResult    `json:"full_run"`
-	Night      []stageResult    `json:"incremental_nights,omitempty"`
-	NightNotes []string         `json:"incremental_night_changes,omitempty"`
+	Persons    int           `json:"persons"`
+	Months     int           `json:"months"`
+	Seed       uint64        `json:"seed"`
+	Machine    string        `json:"machine"`
+	StartedAt  time.Time     `json:"started_at"`
+	Full       []stageResult `json:"full_run"`
+	Night      []stageResult `json:"incremental_nights,omitempty"`
+	NightNotes []string      `json:"incremental_night_changes,omitempty"`
 	// NightTotals are each night's end-to-end wall seconds; NightMedian
 	// their median.
-	NightTotals []float64 `json:"incremental_night_seconds,omitempty"`
-	NightMedian float64   `json:"incremental_night_median_seconds,omitempty"`
-	Sizes      map[string]int64 `json:"output_bytes"`
-	Matching   *match.Metrics   `json:"matching"`
-	PeakRSSMiB float64          `json:"process_peak_rss_mib"`
+	NightTotals []float64        `json:"incremental_night_seconds,omitempty"`
+	NightMedian float64          `json:"incremental_night_median_seconds,omitempty"`
+	Sizes       map[string]int64 `json:"output_bytes"`
+	Matching    *match.Metrics   `json:"matching"`
+	PeakRSSMiB  float64          `json:"process_peak_rss_mib"`
 	// CSV extraction against DuckDB's read_csv → COPY TO parquet on the GP
 	// patients file, medians of three runs each, in seconds.
 	CSVOurs   float64 `json:"csv_extract_seconds"`
