@@ -256,11 +256,9 @@ func assignIDs(links []Link, cluster []int32, nc int, prev *Previous) ([]int64, 
 
 	// Each record's previous person id (0: none).
 	prevOf := make([]int64, len(links))
-	var buf []byte
 	for i := range links {
 		l := &links[i]
-		buf = append(append(append(append(append(buf[:0], l.Source...), 0), l.Entity...), 0), l.RecordKey...)
-		prevOf[i] = prev.ByRecord[string(buf)]
+		prevOf[i] = prev.Record(l.Source, l.Entity, l.RecordKey)
 	}
 
 	// Candidate ids of each cluster with how many of its records had them,

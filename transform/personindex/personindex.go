@@ -83,9 +83,29 @@ func nhsStatus(raw string) (string, string) {
 
 // Previous is what the last index said: person ids by record and by NHS number.
 type Previous struct {
-	ByRecord map[string]int64
+	byRecord map[string]map[string]int64 // source\x00entity → record key → id
 	ByNHS    map[string]int64
 	MaxID    int64
+}
+
+// Record returns the person id the last index gave a record, or 0.
+func (p *Previous) Record(source, entity, key string) int64 {
+	if p.byRecord == nil {
+		return 0
+	}
+	var buf [64]byte
+	se := append(append(append(buf[:0], source...), 0), entity...)
+	return p.byRecord[string(se)][key]
+}
+
+func (p *Previous) setRecord(source, entity, key string, id int64) {
+	se := source + "\x00" + entity
+	m := p.byRecord[se]
+	if m == nil {
+		m = map[string]int64{}
+		p.byRecord[se] = m
+	}
+	m[key] = id
 }
 
 func recordKey(source, entity, key string) string { return source + "\x00" + entity + "\x00" + key }
@@ -158,7 +178,7 @@ func Build(recs []Record, prev *Previous) ([]Link, Stats) {
 		if id == 0 {
 			for _, i := range clusters[k] {
 				l := links[i]
-				if p, ok := prev.ByRecord[recordKey(l.Source, l.Entity, l.RecordKey)]; ok && !used[p] && (id == 0 || p < id) {
+				if p := prev.Record(l.Source, l.Entity, l.RecordKey); p != 0 && !used[p] && (id == 0 || p < id) {
 					id = p
 				}
 			}
@@ -234,11 +254,20 @@ func ReadPrevious(ctx context.Context, lake string, mem memory.Allocator) (*Prev
 	if err != nil {
 		return nil, err
 	}
-	p := &Previous{ByRecord: map[string]int64{}, ByNHS: map[string]int64{}}
+	p := &Previous{byRecord: map[string]map[string]int64{}, ByNHS: map[string]int64{}}
+	var lastSource, lastEntity string
+	var m map[string]int64
 	err = ReadParquet(ctx, filepath.Join(lake, LinkFile(id)), []string{"source", "entity", "record_key", "person_id", "nhs_number"}, mem,
 		func(cols []arrow.Array, i int) error {
 			pid := cols[3].(*array.Int64).Value(i)
-			p.ByRecord[recordKey(str(cols[0], i), str(cols[1], i), str(cols[2], i))] = pid
+			// Links are ordered by source and entity: one map lookup per run of them.
+			if src, ent := str(cols[0], i), str(cols[1], i); m == nil || src != lastSource || ent != lastEntity {
+				lastSource, lastEntity = src, ent
+				p.setRecord(src, ent, str(cols[2], i), pid)
+				m = p.byRecord[src+"\x00"+ent]
+			} else {
+				m[str(cols[2], i)] = pid
+			}
 			if n := str(cols[4], i); n != "" {
 				if old, ok := p.ByNHS[n]; !ok || pid < old {
 					p.ByNHS[n] = pid

@@ -139,17 +139,15 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 		if ps.ByFile {
 			latest = ps.Landing.LatestRun
 		}
-		groups, err := currentRowGroups(p, latest)
+		us, err := currentRowGroups(p, latest)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
 		}
-		for _, g := range groups {
-			units = append(units, parquetUnit{path: p, group: g})
-		}
+		units = append(units, us...)
 	}
 	parts := make([][]Record, len(units))
 	err := forEachUnit(ctx, len(units), func(u int) error {
-		var out []Record
+		out := make([]Record, 0, units[u].rows)
 		err := readParquet(ctx, units[u].path, cols, []int{units[u].group}, mem, func(c []arrow.Array, i int) error {
 			if ps.ByFile && ps.Landing.LatestRun[str(c[n+1], i)] != str(c[n], i) {
 				return nil // superseded by a later landing of the same file
@@ -190,13 +188,14 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	index := make(map[string]int, total)
 	recs := make([]Record, 0, total)
 	for u, p := range parts {
-		for _, r := range p {
+		for j := range p {
+			r := &p[j]
 			if at, ok := index[r.RecordKey]; ok {
-				recs[at] = r
+				recs[at] = *r
 				continue
 			}
 			index[r.RecordKey] = len(recs)
-			recs = append(recs, r)
+			recs = append(recs, *r)
 		}
 		parts[u] = nil
 	}
@@ -220,14 +219,15 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 type parquetUnit struct {
 	path  string
 	group int
+	rows  int64
 }
 
 // currentRowGroups lists the row groups of the Parquet file at path that
-// may hold current rows. With latest (source file → run that last landed
+// may hold current rows, with their row counts. With latest (source file → run that last landed
 // it) set, a row group whose statistics show a single source file and a
 // single run that is not that file's latest holds only superseded rows and
 // is left out; without statistics a row group is always kept.
-func currentRowGroups(path string, latest map[string]string) ([]int, error) {
+func currentRowGroups(path string, latest map[string]string) ([]parquetUnit, error) {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -235,7 +235,7 @@ func currentRowGroups(path string, latest map[string]string) ([]int, error) {
 	defer pf.Close()
 	md := pf.MetaData()
 	fileCol, runCol := md.Schema.ColumnIndexByName(extract.ColSourceFile), md.Schema.ColumnIndexByName(extract.ColRunID)
-	var groups []int
+	var groups []parquetUnit
 	for g := range md.NumRowGroups() {
 		if latest != nil && fileCol >= 0 && runCol >= 0 {
 			rg := md.RowGroup(g)
@@ -245,7 +245,7 @@ func currentRowGroups(path string, latest map[string]string) ([]int, error) {
 				continue
 			}
 		}
-		groups = append(groups, g)
+		groups = append(groups, parquetUnit{path: path, group: g, rows: md.RowGroup(g).NumRows()})
 	}
 	return groups, nil
 }

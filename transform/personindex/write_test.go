@@ -97,14 +97,25 @@ func TestCurrentRowGroupsSkipsOnlySupersededGroups(t *testing.T) {
 	writeLanding(t, lake, "x/part-00000.parquet", rows, 2)
 	p := filepath.Join(lake, "x", "part-00000.parquet")
 	latest := map[string]string{"a.csv": "2", "b.csv": "1"}
-	got, err := currentRowGroups(p, latest)
-	if err != nil {
-		t.Fatal(err)
+	groups := func(us []parquetUnit, err error) []int {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gs []int
+		for _, u := range us {
+			gs = append(gs, u.group)
+			if u.rows != 2 {
+				t.Errorf("row group %d has %d rows, want 2", u.group, u.rows)
+			}
+		}
+		return gs
 	}
+	got := groups(currentRowGroups(p, latest))
 	if !slices.Equal(got, []int{1, 2}) {
 		t.Errorf("row groups read = %v, want [1 2]", got)
 	}
-	if got, _ := currentRowGroups(p, nil); !slices.Equal(got, []int{0, 1, 2}) {
+	if got := groups(currentRowGroups(p, nil)); !slices.Equal(got, []int{0, 1, 2}) {
 		t.Errorf("without a latest map, row groups = %v, want all", got)
 	}
 	// Every row read from the kept groups that is current is still found.
