@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -116,7 +117,7 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		}
 		return nil
 	}
-	if err := duckdb.RegisterScalarUDF(conn, "pseudonym", pseudonymUDF{key: append([]byte(nil), key...)}); err != nil {
+	if err := duckdb.RegisterScalarUDF(conn, "pseudonym", pseudonymUDF{p: newPseudonymiser(key)}); err != nil {
 		return fmt.Errorf("registering the pseudonym function: %w", err)
 	}
 	if opt.MemoryLimit != "" {
@@ -161,6 +162,7 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 			log.Debug("analytics table skipped: not in the warehouse", "table", schema+"."+table)
 			continue
 		}
+		t0 := time.Now()
 		text, err := fs.ReadFile(sqlfiles.FS, name)
 		if err != nil {
 			return err
@@ -168,6 +170,7 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		if err := exec("running sql/"+name, string(text)); err != nil {
 			return err
 		}
+		log.Debug("sql done", "file", name, "seconds", time.Since(t0).Seconds())
 		made[schema+"."+table] = true
 	}
 
@@ -323,7 +326,7 @@ func qualified(parts ...string) (string, error) {
 
 // pseudonymUDF is the SQL function pseudonym(VARCHAR) → VARCHAR, the
 // hex HMAC-SHA-256 of its argument under the key (NULL in, NULL out).
-type pseudonymUDF struct{ key []byte }
+type pseudonymUDF struct{ p *pseudonymiser }
 
 func (u pseudonymUDF) Config() duckdb.ScalarFuncConfig {
 	vc, err := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
@@ -339,6 +342,6 @@ func (u pseudonymUDF) Executor() duckdb.ScalarFuncExecutor {
 		if !ok {
 			return nil, fmt.Errorf("pseudonym: argument of type %T, want VARCHAR", v[0])
 		}
-		return Pseudonym(u.key, s), nil
+		return u.p.pseudonym(s), nil
 	}}
 }
