@@ -45,7 +45,9 @@ var analyticsSchemas = []string{"core", "marts", "meta"}
 // warehouse table is absent is skipped — and a copy of every marts and meta
 // table and view of the warehouse (aggregates and run records). Every table
 // and column carries a comment, its own or the warehouse's; a build that
-// would leave one without fails.
+// would leave one without fails. Files named temp__<table>.sql run first
+// and make temporary tables the others share, not kept in the database:
+// each person's pseudonym, computed once from the warehouse's core.person.
 //
 // Pseudonyms are hex(HMAC-SHA-256(key, input)) computed in Go through a
 // scalar function registered on the build's connection; the key is never
@@ -146,19 +148,28 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		return err
 	}
 
-	// Pseudonymised tables, one file each.
+	// Pseudonymised tables, one file each. Files of the temp schema make
+	// temporary tables the others share (such as every person's pseudonym,
+	// computed once): they run first, always, and vanish with the
+	// connection.
 	names, err := fs.Glob(sqlfiles.FS, "analytics/*.sql")
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
+	sort.SliceStable(names, func(i, j int) bool {
+		ti, tj := strings.HasPrefix(path.Base(names[i]), "temp__"), strings.HasPrefix(path.Base(names[j]), "temp__")
+		if ti != tj {
+			return ti
+		}
+		return names[i] < names[j]
+	})
 	made := map[string]bool{}
 	for _, name := range names {
 		schema, table, ok := strings.Cut(strings.TrimSuffix(path.Base(name), ".sql"), "__")
 		if !ok {
 			return fmt.Errorf("sql/%s: name is not <schema>__<table>.sql", name)
 		}
-		if !have[schema+"."+table] {
+		if schema != "temp" && !have[schema+"."+table] {
 			log.Debug("analytics table skipped: not in the warehouse", "table", schema+"."+table)
 			continue
 		}
@@ -171,7 +182,9 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 			return err
 		}
 		log.Debug("sql done", "file", name, "seconds", time.Since(t0).Seconds())
-		made[schema+"."+table] = true
+		if schema != "temp" {
+			made[schema+"."+table] = true
+		}
 	}
 
 	// Marts and meta are aggregates and run records: copied as they are.
