@@ -46,23 +46,11 @@ WITH starts AS (
 known AS (
     SELECT source, record_key, min(known_from) AS known_from FROM starts GROUP BY ALL
 ),
-gp_updated AS (
-    SELECT source, record_key, max(last_updated) AS last_updated
-    FROM staging.stg_gp__patients GROUP BY ALL
-),
 recs AS (
-    SELECT
-        l.*,
-        g.last_updated,
-        k.known_from,
-        CASE l.system
-            WHEN 'gp' THEN 5 WHEN 'acute' THEN 4 WHEN 'mentalhealth' THEN 3
-            WHEN 'socialcare' THEN 2 WHEN 'socialprescribing' THEN 1 ELSE 0
-        END AS trust
-    FROM landing.person_link l
-    -- No left-only condition in this ON (see core/person.sql): it makes a nested loop.
-    LEFT JOIN gp_updated g ON l.source = g.source AND l.record_key = g.record_key
-    LEFT JOIN known k ON l.source = k.source AND l.record_key = k.record_key
+    -- Records with their survivorship rank, as core.person ranks them.
+    SELECT r.*, k.known_from
+    FROM intermediate.int_person_records_ranked r
+    LEFT JOIN known k ON r.source = k.source AND r.record_key = k.record_key
 ),
 dated AS (
     SELECT *,
@@ -73,10 +61,9 @@ points AS (
     SELECT DISTINCT person_id, effective_from AS point FROM dated
 ),
 snapshot AS (
-    SELECT p.point, d.*,
-           row_number() OVER (
-               PARTITION BY p.person_id, p.point
-               ORDER BY d.trust DESC, d.last_updated DESC NULLS LAST, d.source, d.record_key) AS rank
+    -- A record's rank among the person's records also orders it among
+    -- those known at a point: the first with a value is the same.
+    SELECT p.point, d.*
     FROM points p
     JOIN dated d ON d.person_id = p.person_id AND d.effective_from <= p.point
 ),
@@ -94,8 +81,10 @@ golden AS (
         arg_min(postcode, rank) FILTER (WHERE postcode IS NOT NULL)                   AS postcode,
         arg_min(postcode_district, rank) FILTER (WHERE postcode_district IS NOT NULL) AS postcode_district,
         count(*)                                                          AS source_records,
-        count(DISTINCT system)                                            AS source_systems,
-        list(DISTINCT system ORDER BY system) FILTER (WHERE effective_from = point) AS arrived_systems
+        -- Sets of systems as bits (see int_person_records_ranked): DISTINCT
+        -- aggregates took half the time of this one.
+        CAST(bit_count(bit_or(system_bit)) AS BIGINT)                     AS source_systems,
+        bit_or(system_bit) FILTER (WHERE effective_from = point)          AS arrived_bits
     FROM snapshot
     GROUP BY person_id, point
 ),
@@ -118,8 +107,12 @@ SELECT
     lead(point) OVER (PARTITION BY person_id ORDER BY point)                   AS valid_to,
     lead(point) OVER (PARTITION BY person_id ORDER BY point) IS NULL           AS is_current,
     nhs_number, given_name, family_name, date_of_birth, sex, postcode, postcode_district,
-    source_records, source_systems, arrived_systems
-FROM versions
+    source_records, source_systems,
+    -- The systems whose bits are set, in alphabetical order.
+    [s.system FOR s IN systems.systems IF arrived_bits & s.bit <> 0]            AS arrived_systems
+FROM versions,
+    (SELECT list({'system': system, 'bit': system_bit} ORDER BY system) AS systems
+     FROM (SELECT DISTINCT system, system_bit FROM intermediate.int_person_records_ranked)) AS systems
 ORDER BY person_id, version;
 
 COMMENT ON TABLE core.person_history IS 'History of each person''s golden record (SCD type 2) as the person''s source records arrived in their systems, replaying core.person''s survivorship rule on each arrival date with current values and today''s links. It does not show changes within a source record or changes of person links between runs; see the header of sql/core/person_history.sql.';
