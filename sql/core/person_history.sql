@@ -9,7 +9,8 @@
 -- in its system ("known from"): GP registration date; acute the first ADT
 -- message (PID) about the hospital number; mental health the first
 -- Encounter's start; social care the person row's created_at; social
--- prescribing the client's created date — dates in the region's time zone.
+-- prescribing the client's created date — dates in the region's time zone
+-- (known_from in intermediate.int_person_records_ranked, with the rank).
 -- The history replays those arrivals: at each date on which a record of the
 -- person arrived, the golden record is rebuilt from the records known by
 -- then with exactly core.person's survivorship rule (most trusted system
@@ -25,43 +26,16 @@
 -- known-from date counts from the person's earliest known date; when no
 -- record of a person has one, the single version has valid_from NULL.
 CREATE TABLE core.person_history AS
-WITH starts AS (
-    SELECT source, record_key, min(registration_date) AS known_from
-    FROM staging.stg_gp__patients GROUP BY ALL
-    UNION ALL
-    SELECT source, record_key, min(CAST(timezone(getvariable('region_timezone'), message_time) AS DATE))
-    FROM staging.stg_acute__patients GROUP BY ALL
-    UNION ALL
-    SELECT source, record_key, min(CAST(timezone(getvariable('region_timezone'), period_start) AS DATE))
-    FROM staging.stg_mentalhealth__encounters GROUP BY ALL
-    UNION ALL
-    SELECT source, record_key, min(CAST(timezone(getvariable('region_timezone'), created_at) AS DATE))
-    FROM staging.stg_socialcare__people GROUP BY ALL
-    UNION ALL
-    -- The social prescribing staging models belong to the referrals work;
-    -- the client's created date is read straight from its landing view.
-    SELECT _source, client_id, min(CAST(created_date AS DATE))
-    FROM landing.socialprescribing__clients GROUP BY ALL
-),
-known AS (
-    SELECT source, record_key, min(known_from) AS known_from FROM starts GROUP BY ALL
-),
-recs AS (
-    -- Records with their survivorship rank, as core.person ranks them.
-    SELECT r.*, k.known_from
-    FROM intermediate.int_person_records_ranked r
-    LEFT JOIN known k ON r.source = k.source AND r.record_key = k.record_key
-),
-dated AS (
-    SELECT *,
-           coalesce(known_from, min(known_from) OVER (PARTITION BY person_id), DATE '0001-01-01') AS effective_from
-    FROM recs
+WITH dated AS (
+    -- A record with no known-from date counts from the person's earliest.
+    SELECT *, coalesce(known_from, first_known_from, DATE '0001-01-01') AS effective_from
+    FROM intermediate.int_person_records_ranked
 ),
 points AS (
     SELECT DISTINCT person_id, effective_from AS point FROM dated
 ),
 snapshot AS (
-    -- A record's rank among the person's records also orders it among
+    -- A record's rank among all the person's records also orders it among
     -- those known at a point: the first with a value is the same.
     SELECT p.point, d.*
     FROM points p
