@@ -163,6 +163,11 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		}
 		return names[i] < names[j]
 	})
+	// Every one of these files orders its table, which DuckDB honours with
+	// this off; the copies below keep the warehouse's order, so it is reset.
+	if err := exec("allowing reordering", "SET preserve_insertion_order = false"); err != nil {
+		return err
+	}
 	made := map[string]bool{}
 	for _, name := range names {
 		schema, table, ok := strings.Cut(strings.TrimSuffix(path.Base(name), ".sql"), "__")
@@ -185,6 +190,10 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		if schema != "temp" {
 			made[schema+"."+table] = true
 		}
+	}
+
+	if err := exec("keeping order", "RESET preserve_insertion_order"); err != nil {
+		return err
 	}
 
 	// Marts and meta are aggregates and run records: copied as they are.
