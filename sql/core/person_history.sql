@@ -27,8 +27,12 @@
 -- record of a person has one, the single version has valid_from NULL.
 CREATE TABLE core.person_history AS
 WITH dated AS (
-    -- A record with no known-from date counts from the person's earliest.
-    SELECT *, coalesce(known_from, first_known_from, DATE '0001-01-01') AS effective_from
+    -- A record with no known-from date counts from the person's earliest,
+    -- so when the earliest and latest are one date (or there is none) all
+    -- the person's records arrive together: a single point.
+    SELECT *,
+           coalesce(known_from, first_known_from, DATE '0001-01-01') AS effective_from,
+           first_known_from IS NOT DISTINCT FROM last_known_from    AS single_point
     FROM intermediate.int_person_records_ranked
 ),
 points AS (
@@ -45,6 +49,7 @@ golden AS (
     SELECT
         person_id,
         point,
+        single_point,
         -- arg_min with FILTER, not first(… ORDER BY …): ordered aggregates
         -- sort every group and took minutes at 100,000 persons.
         arg_min(nhs_number, rank) FILTER (WHERE nhs_number IS NOT NULL)               AS nhs_number,
@@ -60,31 +65,48 @@ golden AS (
         CAST(bit_count(bit_or(system_bit)) AS BIGINT)                     AS source_systems,
         bit_or(system_bit) FILTER (WHERE effective_from = point)          AS arrived_bits
     FROM snapshot
-    GROUP BY person_id, point
+    GROUP BY person_id, point, single_point
 ),
 changes AS (
+    -- Only persons with records arriving on more than one date can have
+    -- more than one version; the others (most) skip these windows.
     SELECT *,
            lag(row(nhs_number, given_name, family_name, date_of_birth, sex, postcode, postcode_district, source_records, source_systems))
                OVER (PARTITION BY person_id ORDER BY point) AS previous,
            row(nhs_number, given_name, family_name, date_of_birth, sex, postcode, postcode_district, source_records, source_systems) AS tracked
     FROM golden
+    WHERE NOT single_point
 ),
 versions AS (
     SELECT * EXCLUDE (previous, tracked)
     FROM changes
     WHERE previous IS NULL OR previous IS DISTINCT FROM tracked
+),
+numbered AS (
+    SELECT
+        person_id,
+        CAST(row_number() OVER (PARTITION BY person_id ORDER BY point) AS INTEGER) AS version,
+        point,
+        lead(point) OVER (PARTITION BY person_id ORDER BY point)                   AS next_point,
+        nhs_number, given_name, family_name, date_of_birth, sex, postcode, postcode_district, source_records, source_systems, arrived_bits
+    FROM versions
+    UNION ALL
+    SELECT person_id, CAST(1 AS INTEGER), point, CAST(NULL AS DATE),
+           nhs_number, given_name, family_name, date_of_birth, sex, postcode, postcode_district, source_records, source_systems, arrived_bits
+    FROM golden
+    WHERE single_point
 )
 SELECT
     person_id,
-    CAST(row_number() OVER (PARTITION BY person_id ORDER BY point) AS INTEGER) AS version,
+    version,
     nullif(point, DATE '0001-01-01')                                           AS valid_from,
-    lead(point) OVER (PARTITION BY person_id ORDER BY point)                   AS valid_to,
-    lead(point) OVER (PARTITION BY person_id ORDER BY point) IS NULL           AS is_current,
+    next_point                                                                 AS valid_to,
+    next_point IS NULL                                                         AS is_current,
     nhs_number, given_name, family_name, date_of_birth, sex, postcode, postcode_district,
     source_records, source_systems,
     -- The systems whose bits are set, in alphabetical order.
     [s.system FOR s IN systems.systems IF arrived_bits & s.bit <> 0]            AS arrived_systems
-FROM versions,
+FROM numbered,
     (SELECT list({'system': system, 'bit': system_bit} ORDER BY system) AS systems
      FROM (SELECT DISTINCT system, system_bit FROM intermediate.int_person_records_ranked)) AS systems
 ORDER BY person_id, version;

@@ -10,8 +10,9 @@
 -- record. system_bit is the record's system as one bit (systems in
 -- alphabetical order), so that sets of systems can be counted and listed
 -- with bit_or rather than DISTINCT aggregates, which are slow. known_from
--- is the date the record came into being in its system, and
--- first_known_from the earliest of the person's records: core.person_history
+-- is the date the record came into being in its system, first_known_from
+-- and last_known_from the earliest and latest of the person's records:
+-- core.person_history
 -- replays the records' arrivals by these dates (its header says which date
 -- each system gives).
 CREATE TABLE intermediate.int_person_records_ranked AS
@@ -66,7 +67,8 @@ recs AS (
 )
 SELECT *,
        row_number() OVER person_order AS rank,
-       min(known_from) OVER (person_order ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_known_from
+       min(known_from) OVER (person_order ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_known_from,
+       max(known_from) OVER (person_order ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_known_from
 FROM recs
 WINDOW person_order AS (
     PARTITION BY person_id
