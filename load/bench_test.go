@@ -37,6 +37,8 @@ const (
 	benchRunsEnv   = "SHAREDCARE_LOAD_BENCH_RUNS"
 	benchStageEnv  = "SHAREDCARE_LOAD_BENCH_STAGE" // "load", "analytics" or empty for both
 	// SHAREDCARE_LOAD_BENCH_NOCOMPARE set skips the comparison (for profiling).
+	// SHAREDCARE_LOAD_BENCH_OUT names a directory to build in and keep.
+	benchOutEnv       = "SHAREDCARE_LOAD_BENCH_OUT"
 	benchNoCompareEnv = "SHAREDCARE_LOAD_BENCH_NOCOMPARE"
 )
 
@@ -105,7 +107,10 @@ func TestBenchRegion(t *testing.T) {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	ctx := context.Background()
-	out := t.TempDir()
+	out := os.Getenv(benchOutEnv)
+	if out == "" {
+		out = t.TempDir()
+	}
 	wh := filepath.Join(out, "warehouse.duckdb")
 	if stage != "analytics" {
 		for i := range runs {
