@@ -49,7 +49,10 @@ systems AS (
 ),
 recs AS (
     SELECT
-        l.*,
+        -- The columns the golden record needs: the window below carries
+        -- every one of them through its sort.
+        l.person_id, l.source, l.system, l.record_key,
+        l.nhs_number, l.given_name, l.family_name, l.date_of_birth, l.sex, l.postcode, l.postcode_district,
         g.last_updated,
         CASE l.system
             WHEN 'gp' THEN 5 WHEN 'acute' THEN 4 WHEN 'mentalhealth' THEN 3
