@@ -161,8 +161,10 @@ func build(ctx context.Context, file string, opt Options, log *slog.Logger) (err
 			return err
 		}
 	}
-	// Every warehouse table is made with an ORDER BY, which DuckDB honours
-	// whatever this says; the intermediate tables' order matters to no one.
+	// Every core and marts table is made with an ORDER BY, which DuckDB
+	// honours whatever this says (TestEveryPublishedTableIsOrdered), meta
+	// gets its rows one INSERT at a time, and the intermediate tables'
+	// order matters to no one.
 	if err := exec("allowing reordering", "SET preserve_insertion_order = false"); err != nil {
 		return err
 	}
