@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -44,7 +45,9 @@ var analyticsSchemas = []string{"core", "marts", "meta"}
 // warehouse table is absent is skipped — and a copy of every marts and meta
 // table and view of the warehouse (aggregates and run records). Every table
 // and column carries a comment, its own or the warehouse's; a build that
-// would leave one without fails.
+// would leave one without fails. Files named temp__<table>.sql run first
+// and make temporary tables the others share, not kept in the database:
+// each person's pseudonym, computed once from the warehouse's core.person.
 //
 // Pseudonyms are hex(HMAC-SHA-256(key, input)) computed in Go through a
 // scalar function registered on the build's connection; the key is never
@@ -116,7 +119,7 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		}
 		return nil
 	}
-	if err := duckdb.RegisterScalarUDF(conn, "pseudonym", pseudonymUDF{key: append([]byte(nil), key...)}); err != nil {
+	if err := duckdb.RegisterScalarUDF(conn, "pseudonym", pseudonymUDF{p: newPseudonymiser(key)}); err != nil {
 		return fmt.Errorf("registering the pseudonym function: %w", err)
 	}
 	if opt.MemoryLimit != "" {
@@ -145,22 +148,37 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		return err
 	}
 
-	// Pseudonymised tables, one file each.
+	// Pseudonymised tables, one file each. Files of the temp schema make
+	// temporary tables the others share (such as every person's pseudonym,
+	// computed once): they run first, always, and vanish with the
+	// connection.
 	names, err := fs.Glob(sqlfiles.FS, "analytics/*.sql")
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
+	sort.SliceStable(names, func(i, j int) bool {
+		ti, tj := strings.HasPrefix(path.Base(names[i]), "temp__"), strings.HasPrefix(path.Base(names[j]), "temp__")
+		if ti != tj {
+			return ti
+		}
+		return names[i] < names[j]
+	})
+	// Every one of these files orders its table, which DuckDB honours with
+	// this off; the copies below keep the warehouse's order, so it is reset.
+	if err := exec("allowing reordering", "SET preserve_insertion_order = false"); err != nil {
+		return err
+	}
 	made := map[string]bool{}
 	for _, name := range names {
 		schema, table, ok := strings.Cut(strings.TrimSuffix(path.Base(name), ".sql"), "__")
 		if !ok {
 			return fmt.Errorf("sql/%s: name is not <schema>__<table>.sql", name)
 		}
-		if !have[schema+"."+table] {
+		if schema != "temp" && !have[schema+"."+table] {
 			log.Debug("analytics table skipped: not in the warehouse", "table", schema+"."+table)
 			continue
 		}
+		t0 := time.Now()
 		text, err := fs.ReadFile(sqlfiles.FS, name)
 		if err != nil {
 			return err
@@ -168,7 +186,14 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		if err := exec("running sql/"+name, string(text)); err != nil {
 			return err
 		}
-		made[schema+"."+table] = true
+		log.Debug("sql done", "file", name, "seconds", time.Since(t0).Seconds())
+		if schema != "temp" {
+			made[schema+"."+table] = true
+		}
+	}
+
+	if err := exec("keeping order", "RESET preserve_insertion_order"); err != nil {
+		return err
 	}
 
 	// Marts and meta are aggregates and run records: copied as they are.
@@ -323,7 +348,7 @@ func qualified(parts ...string) (string, error) {
 
 // pseudonymUDF is the SQL function pseudonym(VARCHAR) → VARCHAR, the
 // hex HMAC-SHA-256 of its argument under the key (NULL in, NULL out).
-type pseudonymUDF struct{ key []byte }
+type pseudonymUDF struct{ p *pseudonymiser }
 
 func (u pseudonymUDF) Config() duckdb.ScalarFuncConfig {
 	vc, err := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
@@ -339,6 +364,6 @@ func (u pseudonymUDF) Executor() duckdb.ScalarFuncExecutor {
 		if !ok {
 			return nil, fmt.Errorf("pseudonym: argument of type %T, want VARCHAR", v[0])
 		}
-		return Pseudonym(u.key, s), nil
+		return u.p.pseudonym(s), nil
 	}}
 }

@@ -3,12 +3,14 @@ package load
 import (
 	"context"
 	"database/sql"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sharedcare/sharedcare/extract"
+	sqlfiles "github.com/sharedcare/sharedcare/sql"
 )
 
 func TestQuoteLiteralRoundTrips(t *testing.T) {
@@ -58,5 +60,50 @@ func TestBuildNeedsEveryRequiredEntity(t *testing.T) {
 	}
 	if _, err := os.Stat(wh + ".building"); !os.IsNotExist(err) {
 		t.Error("failed build left its file")
+	}
+}
+
+// Build and BuildAnalytics turn preserve_insertion_order off: a table made
+// without an ORDER BY would then come out in whatever order the threads
+// finish, so every table the SQL makes must be ordered.
+func TestEveryPublishedTableIsOrdered(t *testing.T) {
+	n := 0
+	for _, dir := range []string{"core", "marts", "analytics"} {
+		names, err := fs.Glob(sqlfiles.FS, dir+"/*.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			text, err := fs.ReadFile(sqlfiles.FS, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stmt, _, _ := strings.Cut(string(text), "\nCOMMENT ON")
+			if !strings.Contains(stmt, "CREATE TABLE") || strings.Contains(stmt, "CREATE TEMP TABLE") {
+				continue
+			}
+			n++
+			// The statement's own ORDER BY is its last and is not closed
+			// by a parenthesis, as one in a window or aggregate is.
+			i := strings.LastIndex(stmt, "ORDER BY")
+			depth := 0
+			for _, r := range stmt[max(i, 0):] {
+				switch r {
+				case '(':
+					depth++
+				case ')':
+					depth--
+				}
+				if depth < 0 {
+					break
+				}
+			}
+			if i < 0 || depth < 0 {
+				t.Errorf("sql/%s makes a table without a final ORDER BY", name)
+			}
+		}
+	}
+	if n < 30 {
+		t.Errorf("only %d tables checked", n)
 	}
 }

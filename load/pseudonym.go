@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 )
 
 // Environment variables LoadKey reads.
@@ -109,4 +111,39 @@ func Pseudonym(key []byte, input string) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(input))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// A pseudonymiser computes Pseudonym under one key, millions of times: the
+// keyed HMAC state is made once per goroutine and reset between inputs, and
+// an input costs two SHA-256 blocks and one allocation (the result) instead
+// of a new HMAC (four blocks) and several buffers. Safe for concurrent use:
+// DuckDB calls scalar functions from each of its threads.
+type pseudonymiser struct {
+	pool sync.Pool // of *pseudonymState
+}
+
+type pseudonymState struct {
+	mac hash.Hash
+	buf []byte   // the input, then the hex digest
+	sum [32]byte // the digest
+}
+
+func newPseudonymiser(key []byte) *pseudonymiser {
+	key = append([]byte(nil), key...)
+	return &pseudonymiser{pool: sync.Pool{New: func() any {
+		return &pseudonymState{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 128)}
+	}}}
+}
+
+// pseudonym returns Pseudonym(key, input).
+func (p *pseudonymiser) pseudonym(input string) string {
+	st := p.pool.Get().(*pseudonymState)
+	st.mac.Reset()
+	st.buf = append(st.buf[:0], input...)
+	st.mac.Write(st.buf)
+	sum := st.mac.Sum(st.sum[:0])
+	st.buf = hex.AppendEncode(st.buf[:0], sum)
+	out := string(st.buf)
+	p.pool.Put(st)
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -68,5 +69,28 @@ func TestPseudonymIsHMACSHA256(t *testing.T) {
 	// RFC 4231 test case 2.
 	if got := Pseudonym([]byte("Jefe"), "what do ya want for nothing?"); got != "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" {
 		t.Errorf("got %s", got)
+	}
+}
+
+func TestPseudonymiserAgreesWithPseudonym(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	p := newPseudonymiser(key)
+	inputs := []string{"", "person:1", "nhs:9434765919", "encounter:acute/V1", strings.Repeat("long input ", 40), "émoji 🙂"}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				for _, in := range inputs {
+					if got, want := p.pseudonym(in), Pseudonym(key, in); got != want {
+						t.Errorf("pseudonym(%q) = %s, want %s", in, got, want)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if p.pseudonym("person:1") == newPseudonymiser([]byte("another key, another key, 32 byt")).pseudonym("person:1") {
+		t.Error("two keys gave the same pseudonym")
 	}
 }

@@ -1,12 +1,15 @@
 -- Grain: one row per encounter (acute visit or mental health Encounter), as
 -- in the warehouse, pseudonymised: visit numbers and record keys dropped.
+-- The person's pseudonym comes from person_pseudonym
+-- (temp__person_pseudonym.sql).
 CREATE TABLE core.encounter AS
 SELECT
-    pseudonym('encounter:' || source || '/' || encounter_id) AS encounter_pseudo_id,
-    CASE WHEN person_id IS NOT NULL THEN pseudonym('person:' || person_id) END AS pseudo_id,
-    source, system, class_code, class, location, service, organisation_code,
-    start_at, end_at, status, last_event, messages
-FROM wh.core.encounter
+    pseudonym('encounter:' || e.source || '/' || e.encounter_id) AS encounter_pseudo_id,
+    CASE WHEN e.person_id IS NOT NULL THEN coalesce(pp.pseudo_id, error('a person_id of the warehouse is not in core.person')) END AS pseudo_id,
+    e.source, e.system, e.class_code, e.class, e.location, e.service, e.organisation_code,
+    e.start_at, e.end_at, e.status, e.last_event, e.messages
+FROM wh.core.encounter e
+LEFT JOIN person_pseudonym pp ON pp.person_id = e.person_id
 ORDER BY encounter_pseudo_id;
 
 COMMENT ON TABLE core.encounter IS 'Encounters from acute (HL7 visits, one row per visit) and mental health (FHIR Encounter), pseudonymised.';

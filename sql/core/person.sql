@@ -4,32 +4,9 @@
 -- the national demographics service), then the acute hospital, mental health,
 -- social care, social prescribing — and within a system the most recently
 -- updated record (GP last_updated), then the record key for a stable tie-break.
+-- The records come in that order (rank) from
+-- intermediate.int_person_records_ranked, shared with core.person_history.
 CREATE TABLE core.person AS
-WITH gp_updated AS (
-    SELECT source, record_key, max(last_updated) AS last_updated
-    FROM staging.stg_gp__patients
-    GROUP BY ALL
-),
-recs AS (
-    SELECT
-        l.*,
-        g.last_updated,
-        CASE l.system
-            WHEN 'gp' THEN 5 WHEN 'acute' THEN 4 WHEN 'mentalhealth' THEN 3
-            WHEN 'socialcare' THEN 2 WHEN 'socialprescribing' THEN 1 ELSE 0
-        END AS trust
-    FROM landing.person_link l
-    -- No left-only condition (such as l.system = 'gp') in this ON: DuckDB then
-    -- plans a nested loop, minutes at 100,000 persons. Source and record key
-    -- already match GP records only.
-    LEFT JOIN gp_updated g ON l.source = g.source AND l.record_key = g.record_key
-),
-ranked AS (
-    SELECT *, row_number() OVER (
-        PARTITION BY person_id
-        ORDER BY trust DESC, last_updated DESC NULLS LAST, source, record_key) AS rank
-    FROM recs
-)
 SELECT
     person_id,
     arg_min(nhs_number, rank) FILTER (WHERE nhs_number IS NOT NULL)               AS nhs_number,
@@ -40,8 +17,8 @@ SELECT
     arg_min(postcode, rank) FILTER (WHERE postcode IS NOT NULL)                   AS postcode,
     arg_min(postcode_district, rank) FILTER (WHERE postcode_district IS NOT NULL) AS postcode_district,
     count(*)                                                          AS source_records,
-    count(DISTINCT system)                                            AS source_systems
-FROM ranked
+    CAST(bit_count(bit_or(system_bit)) AS BIGINT)                     AS source_systems
+FROM intermediate.int_person_records_ranked
 GROUP BY person_id
 ORDER BY person_id;
 
