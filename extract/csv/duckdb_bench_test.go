@@ -1,0 +1,113 @@
+//go:build duckdbbench
+
+// This benchmark links DuckDB (cgo), which extract/ otherwise avoids, so it
+// builds only with the duckdbbench tag:
+//
+//	SHAREDCARE_CSV_BENCH=/path/to/gp/patients.csv \
+//	  go test -tags duckdbbench -run '^$' -bench VsDuckDB -benchtime 1x ./extract/csv/
+package csv_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/sharedcare/sharedcare/extract"
+	"github.com/sharedcare/sharedcare/extract/csv"
+)
+
+// gpPatients is the mapping the synthetic region's configuration gives the
+// GP patients extract.
+func gpPatients(file string) []csv.Entity {
+	s := func(n string, req bool) csv.Column { return csv.Column{Name: n, Type: extract.String, Required: req} }
+	d := func(n string) csv.Column { return csv.Column{Name: n, Type: extract.Date, Format: "02/01/2006"} }
+	return []csv.Entity{{Entity: "patients", Files: []string{file}, Columns: []csv.Column{
+		s("practice_code", true), s("patient_id", true), s("nhs_number", false), s("title", false),
+		s("given_name", false), s("middle_names", false), s("family_name", false), d("date_of_birth"),
+		s("sex", false), s("address_line_1", false), s("address_line_2", false), s("town", false),
+		s("postcode", false), s("phone", false), d("registration_date"),
+		{Name: "last_updated", Type: extract.Timestamp, Format: "2006-01-02T15:04:05"},
+	}}}
+}
+
+// BenchmarkVsDuckDB lands the file named by SHAREDCARE_CSV_BENCH through the
+// connector and through DuckDB's read_csv → COPY TO parquet, alternately,
+// SHAREDCARE_CSV_ROUNDS times (default 5), and reports both medians and their
+// ratio. The file must have the GP patients columns.
+func BenchmarkVsDuckDB(b *testing.B) {
+	path := os.Getenv("SHAREDCARE_CSV_BENCH")
+	if path == "" {
+		b.Skip("SHAREDCARE_CSV_BENCH names no file")
+	}
+	rounds := 5
+	if n := os.Getenv("SHAREDCARE_CSV_ROUNDS"); n != "" {
+		var err error
+		if rounds, err = strconv.Atoi(n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	for b.Loop() {
+		var ours, duck []float64
+		for i := 0; i < rounds; i++ {
+			dir := b.TempDir()
+			src, err := csv.New(filepath.Dir(path), gpPatients(filepath.Base(path)), time.UTC)
+			if err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			run, err := extract.NewRun(filepath.Join(dir, "lake"), time.Now(), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sm, err := run.Land(ctx, "gp", "csv", src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := run.Commit(time.Now()); err != nil {
+				b.Fatal(err)
+			}
+			ours = append(ours, time.Since(t0).Seconds())
+			if i == 0 {
+				e := sm.Entities[0]
+				b.Logf("read %d landed %d rejected %d", e.Read, e.Landed, e.Rejected)
+			}
+
+			t0 = time.Now()
+			if _, err := db.ExecContext(ctx, "COPY (SELECT * FROM read_csv("+quote(path)+", header = true, all_varchar = true)) TO "+quote(filepath.Join(dir, "duck.parquet"))+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
+				b.Fatal(err)
+			}
+			duck = append(duck, time.Since(t0).Seconds())
+			os.RemoveAll(dir)
+		}
+		mo, md := median(ours), median(duck)
+		ratios := make([]float64, len(ours))
+		for i := range ours {
+			ratios[i] = ours[i] / duck[i]
+		}
+		b.Logf("ours %.2f s, duckdb %.2f s (medians of %d); ratio of medians %.2f, median of paired ratios %.2f; ours %v duck %v", mo, md, rounds, mo/md, median(ratios), ours, duck)
+		b.ReportMetric(mo, "ours-s")
+		b.ReportMetric(md, "duckdb-s")
+		b.ReportMetric(mo/md, "ratio")
+	}
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
