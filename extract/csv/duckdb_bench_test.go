@@ -24,20 +24,6 @@ import (
 	"github.com/sharedcare/sharedcare/extract/csv"
 )
 
-// gpPatients is the mapping the synthetic region's configuration gives the
-// GP patients extract.
-func gpPatients(file string) []csv.Entity {
-	s := func(n string, req bool) csv.Column { return csv.Column{Name: n, Type: extract.String, Required: req} }
-	d := func(n string) csv.Column { return csv.Column{Name: n, Type: extract.Date, Format: "02/01/2006"} }
-	return []csv.Entity{{Entity: "patients", Files: []string{file}, Columns: []csv.Column{
-		s("practice_code", true), s("patient_id", true), s("nhs_number", false), s("title", false),
-		s("given_name", false), s("middle_names", false), s("family_name", false), d("date_of_birth"),
-		s("sex", false), s("address_line_1", false), s("address_line_2", false), s("town", false),
-		s("postcode", false), s("phone", false), d("registration_date"),
-		{Name: "last_updated", Type: extract.Timestamp, Format: "2006-01-02T15:04:05"},
-	}}}
-}
-
 // BenchmarkVsDuckDB lands the file named by SHAREDCARE_CSV_BENCH through the
 // connector and through DuckDB's read_csv → COPY TO parquet, alternately,
 // SHAREDCARE_CSV_ROUNDS times (default 5), and reports both medians and their
