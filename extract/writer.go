@@ -1,21 +1,30 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -228,13 +237,94 @@ func (e *EntityWriter) flush() error {
 	e.rows = 0
 	if e.file == nil {
 		dir := filepath.Join("landing", "source="+e.w.source, "entity="+e.schema.Entity, "run="+e.w.run.ID)
-		f, err := e.w.run.createParquet(dir, e.aschema)
+		f, err := e.w.run.createParquet(dir, e.aschema, mostlyDistinct(rec)...)
 		if err != nil {
 			return err
 		}
 		e.file = f
 	}
 	return e.file.Write(rec)
+}
+
+// mostlyDistinct names the columns of rec in which more than one value in
+// ten is new: dictionary encoding them costs more time than it saves space
+// (arrow-go hashes every value, and gives up on the dictionary past 1 MiB
+// anyway). An entity's first batch decides for its whole file, so the choice
+// depends only on the data.
+func mostlyDistinct(rec arrow.RecordBatch) []string {
+	n := int(rec.NumRows())
+	limit := n / 10
+	if n < 1000 {
+		return nil // too few rows to tell, and too few to matter
+	}
+	var plain []string
+	for i, col := range rec.Columns() {
+		distinct := 0
+		switch a := col.(type) {
+		case *array.String:
+			seen := make(map[string]struct{}, limit+1)
+			for j := 0; j < n && distinct <= limit; j++ {
+				if a.IsValid(j) {
+					seen[a.Value(j)] = struct{}{}
+					distinct = len(seen)
+				}
+			}
+		case *array.Binary:
+			seen := make(map[string]struct{}, limit+1)
+			for j := 0; j < n && distinct <= limit; j++ {
+				if a.IsValid(j) {
+					seen[string(a.Value(j))] = struct{}{}
+					distinct = len(seen)
+				}
+			}
+		case *array.Int64, *array.Float64, *array.Date32, *array.Timestamp:
+			distinct = distinctFixed(col, limit)
+		}
+		if distinct > limit {
+			plain = append(plain, rec.ColumnName(i))
+		}
+	}
+	return plain
+}
+
+// distinctFixed counts the distinct non-null values of a fixed-width column,
+// stopping once it passes limit.
+func distinctFixed(col arrow.Array, limit int) int {
+	var vals []uint64
+	switch a := col.(type) {
+	case *array.Int64:
+		for j, v := range a.Int64Values() {
+			if a.IsValid(j) {
+				vals = append(vals, uint64(v))
+			}
+		}
+	case *array.Float64:
+		for j, v := range a.Float64Values() {
+			if a.IsValid(j) {
+				vals = append(vals, math.Float64bits(v))
+			}
+		}
+	case *array.Date32:
+		for j, v := range a.Date32Values() {
+			if a.IsValid(j) {
+				vals = append(vals, uint64(v))
+			}
+		}
+	case *array.Timestamp:
+		for j, v := range a.TimestampValues() {
+			if a.IsValid(j) {
+				vals = append(vals, uint64(v))
+			}
+		}
+	}
+	seen := make(map[uint64]struct{}, limit+1)
+	for _, v := range vals {
+		seen[v] = struct{}{}
+		if len(seen) > limit {
+			break
+		}
+	}
+	return len(seen)
 }
 
 var rejectSchema = arrow.NewSchema([]arrow.Field{
@@ -349,13 +439,18 @@ func (w *Writer) discard() {
 // ParquetFile is one Parquet file being written as path.partial, zstd
 // compressed, one row group per Write. Encoding and compression run in a
 // goroutine of their own, so that the connector building the next batch and
-// the Parquet writer use both cores; at most two batches wait in between.
-// A write error is returned by a later Write or by Close.
+// the Parquet writer work at the same time; at most two batches wait in
+// between. When every column is flat (no lists or structs), the columns of a
+// row group are encoded concurrently, on as many goroutines as GOMAXPROCS,
+// and written out in column order, so the file is the same as a serial
+// writer's. A write error is returned by a later Write or by Close.
 type ParquetFile struct {
 	lake  string
 	rel   string // final path relative to the lake
 	f     *os.File
-	fw    *pqarrow.FileWriter
+	fw    *pqarrow.FileWriter // schemas with nested columns: written serially
+	pw    *file.Writer        // flat schemas: columns encoded concurrently
+	flat  flatColumns
 	queue chan arrow.RecordBatch
 	done  chan struct{}
 	stop  sync.Once
@@ -363,8 +458,8 @@ type ParquetFile struct {
 	err   error // the first write error
 }
 
-func (r *Run) createParquet(dir string, schema *arrow.Schema) (*ParquetFile, error) {
-	return CreateParquet(r.Lake, filepath.Join(dir, "part-00000.parquet"), schema, r.mem)
+func (r *Run) createParquet(dir string, schema *arrow.Schema, plain ...string) (*ParquetFile, error) {
+	return CreateParquet(r.Lake, filepath.Join(dir, "part-00000.parquet"), schema, r.mem, plain...)
 }
 
 // CreateParquet starts the Parquet file lake/rel, written as rel.partial until
@@ -389,22 +484,75 @@ func CreateParquet(lake, rel string, schema *arrow.Schema, mem memory.Allocator,
 		opts = append(opts, parquet.WithDictionaryFor(c, false))
 	}
 	props := parquet.NewWriterProperties(opts...)
-	fw, err := pqarrow.NewFileWriter(schema, syncingFile{f}, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
+	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema())
+	p := &ParquetFile{lake: lake, rel: rel, f: f, queue: make(chan arrow.RecordBatch, 2), done: make(chan struct{})}
+	if flat, ok := newFlatColumns(schema, aprops); ok {
+		p.flat = flat
+		p.pw, err = newFileWriter(schema, syncingFile{f}, props, aprops)
+	} else {
+		p.fw, err = pqarrow.NewFileWriter(schema, syncingFile{f}, props, aprops)
+	}
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("starting parquet file %s: %w", rel, err)
 	}
-	p := &ParquetFile{lake: lake, rel: rel, f: f, fw: fw, queue: make(chan arrow.RecordBatch, 2), done: make(chan struct{})}
 	go p.writer()
 	return p, nil
+}
+
+// newFileWriter starts a Parquet file as pqarrow.NewFileWriter does (same
+// Parquet schema, same key-value metadata with the Arrow schema), but hands
+// back the file writer itself, whose buffered row groups can take their
+// columns in any order.
+func newFileWriter(schema *arrow.Schema, w io.Writer, props *parquet.WriterProperties, aprops pqarrow.ArrowWriterProperties) (*file.Writer, error) {
+	pqschema, err := pqarrow.ToParquet(schema, props, aprops)
+	if err != nil {
+		return nil, err
+	}
+	meta := make(metadata.KeyValueMetadata, 0)
+	for i := 0; i < schema.Metadata().Len(); i++ {
+		meta.Append(schema.Metadata().Keys()[i], schema.Metadata().Values()[i])
+	}
+	var buf bytes.Buffer
+	iw := ipc.NewWriter(&buf, ipc.WithSchema(schema), ipc.WithAllocator(props.Allocator()))
+	if err := iw.Close(); err != nil {
+		return nil, err
+	}
+	meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(buf.Bytes()))
+	return file.NewParquetWriter(w, pqschema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta)), nil
+}
+
+// flatColumns describes the columns of a schema without nested types.
+type flatColumns struct {
+	nullable []bool
+	aprops   pqarrow.ArrowWriterProperties
+}
+
+func newFlatColumns(schema *arrow.Schema, aprops pqarrow.ArrowWriterProperties) (flatColumns, bool) {
+	fc := flatColumns{aprops: aprops}
+	for _, f := range schema.Fields() {
+		switch f.Type.ID() {
+		case arrow.STRING, arrow.BINARY, arrow.BOOL, arrow.INT32, arrow.INT64, arrow.FLOAT64, arrow.DATE32, arrow.TIMESTAMP:
+		default:
+			return flatColumns{}, false
+		}
+		fc.nullable = append(fc.nullable, f.Nullable)
+	}
+	return fc, true
 }
 
 func (p *ParquetFile) writer() {
 	defer close(p.done)
 	for rec := range p.queue {
 		if p.firstErr() == nil {
-			if err := p.fw.Write(rec); err != nil {
+			var err error
+			if p.pw != nil {
+				err = p.writeRowGroup(rec)
+			} else {
+				err = p.fw.Write(rec)
+			}
+			if err != nil {
 				p.mu.Lock()
 				p.err = fmt.Errorf("writing %s: %w", p.rel, err)
 				p.mu.Unlock()
@@ -412,6 +560,83 @@ func (p *ParquetFile) writer() {
 		}
 		rec.Release()
 	}
+}
+
+// writeRowGroup writes rec as one buffered row group. Workers encode and
+// compress the columns into memory, taking them in order; this goroutine
+// closes each column as soon as it and every column before it are encoded,
+// which appends its chunk to the file, so chunks land in schema order.
+func (p *ParquetFile) writeRowGroup(rec arrow.RecordBatch) error {
+	if rec.NumRows() == 0 {
+		// An empty row group (an entity without rows): written as a serial
+		// writer does, which leaves its chunks' data page offsets at zero.
+		rgw := p.pw.AppendRowGroup()
+		for range rec.NumCols() {
+			if _, err := rgw.NextColumn(); err != nil {
+				return err
+			}
+		}
+		return rgw.Close()
+	}
+	rgw := p.pw.AppendBufferedRowGroup()
+	n := int(rec.NumCols())
+	done := make([]chan error, n)
+	for i := range done {
+		done[i] = make(chan error, 1)
+	}
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), n) {
+		go func() {
+			ctx := pqarrow.NewArrowWriteContext(context.Background(), &p.flat.aprops)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				done[i] <- p.flat.write(ctx, rgw, i, rec.Column(i))
+			}
+		}()
+	}
+	var first error
+	for i := range n {
+		err := <-done[i]
+		if err == nil && first == nil {
+			var cw file.ColumnChunkWriter
+			if cw, err = rgw.Column(i); err == nil {
+				err = cw.Close()
+			}
+		}
+		if err != nil && first == nil {
+			first = fmt.Errorf("column %s: %w", rec.ColumnName(i), err)
+		}
+	}
+	if first != nil {
+		return first
+	}
+	return rgw.Close()
+}
+
+// write encodes one column of a row group into the column writer's memory.
+func (fc flatColumns) write(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, arr arrow.Array) error {
+	cw, err := rgw.Column(i)
+	if err != nil {
+		return err
+	}
+	var defs []int16
+	if fc.nullable[i] {
+		defs = make([]int16, arr.Len())
+		for j := range defs {
+			if arr.IsValid(j) {
+				defs[j] = 1
+			}
+		}
+	}
+	// Telling pqarrow that the leaf is not nullable (the column still is)
+	// makes it take the "spaced" path, which writes the same pages. The
+	// other path checks every definition level with a debug assertion whose
+	// message is built even when assertions are off: a string concatenation
+	// per value, an eighth of the encoding time.
+	return pqarrow.WriteArrowToColumn(ctx, cw, arr, defs, nil, false)
 }
 
 func (p *ParquetFile) firstErr() error {
@@ -436,16 +661,24 @@ func (p *ParquetFile) Write(rec arrow.RecordBatch) error {
 	return nil
 }
 
+// closeWriter writes the footer and closes the underlying file.
+func (p *ParquetFile) closeWriter() error {
+	if p.pw != nil {
+		return p.pw.Close()
+	}
+	return p.fw.Close()
+}
+
 // Close finishes the file (footer), syncs it and renames it into place.
 func (p *ParquetFile) Close() (string, error) {
 	p.finish()
 	if err := p.firstErr(); err != nil {
-		p.fw.Close()
+		p.closeWriter()
 		os.Remove(p.f.Name())
 		return "", err
 	}
-	// FileWriter.Close also closes the underlying *os.File.
-	if err := p.fw.Close(); err != nil {
+	// Closing the Parquet writer also closes the underlying *os.File.
+	if err := p.closeWriter(); err != nil {
 		os.Remove(p.f.Name())
 		return "", fmt.Errorf("closing %s: %w", p.rel, err)
 	}
@@ -458,7 +691,7 @@ func (p *ParquetFile) Close() (string, error) {
 
 func (p *ParquetFile) Abort() {
 	p.finish()
-	p.fw.Close()
+	p.closeWriter()
 	os.Remove(p.f.Name())
 }
 
