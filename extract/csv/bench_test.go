@@ -80,7 +80,9 @@ func BenchmarkExtractFile(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.SetBytes(fi.Size())
+	c0, n := cpuSeconds(), 0
 	for b.Loop() {
+		n++
 		src, err := csv.New(filepath.Dir(path), gpPatients(filepath.Base(path)), time.UTC)
 		if err != nil {
 			b.Fatal(err)
@@ -93,4 +95,5 @@ func BenchmarkExtractFile(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((cpuSeconds()-c0)/float64(n), "cpu-s/op")
 }

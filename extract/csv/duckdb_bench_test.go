@@ -48,14 +48,14 @@ func BenchmarkVsDuckDB(b *testing.B) {
 	defer db.Close()
 	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 	for b.Loop() {
-		var ours, duck []float64
+		var ours, duck, oursCPU, duckCPU []float64
 		for i := 0; i < rounds; i++ {
 			dir := b.TempDir()
 			src, err := csv.New(filepath.Dir(path), gpPatients(filepath.Base(path)), time.UTC)
 			if err != nil {
 				b.Fatal(err)
 			}
-			t0 := time.Now()
+			t0, c0 := time.Now(), cpuSeconds()
 			run, err := extract.NewRun(filepath.Join(dir, "lake"), time.Now(), nil)
 			if err != nil {
 				b.Fatal(err)
@@ -68,16 +68,18 @@ func BenchmarkVsDuckDB(b *testing.B) {
 				b.Fatal(err)
 			}
 			ours = append(ours, time.Since(t0).Seconds())
+			oursCPU = append(oursCPU, cpuSeconds()-c0)
 			if i == 0 {
 				e := sm.Entities[0]
 				b.Logf("read %d landed %d rejected %d", e.Read, e.Landed, e.Rejected)
 			}
 
-			t0 = time.Now()
+			t0, c0 = time.Now(), cpuSeconds()
 			if _, err := db.ExecContext(ctx, "COPY (SELECT * FROM read_csv("+quote(path)+", header = true, all_varchar = true)) TO "+quote(filepath.Join(dir, "duck.parquet"))+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
 				b.Fatal(err)
 			}
 			duck = append(duck, time.Since(t0).Seconds())
+			duckCPU = append(duckCPU, cpuSeconds()-c0)
 			os.RemoveAll(dir)
 		}
 		mo, md := median(ours), median(duck)
@@ -86,6 +88,7 @@ func BenchmarkVsDuckDB(b *testing.B) {
 			ratios[i] = ours[i] / duck[i]
 		}
 		b.Logf("ours %.2f s, duckdb %.2f s (medians of %d); ratio of medians %.2f, median of paired ratios %.2f; ours %v duck %v", mo, md, rounds, mo/md, median(ratios), ours, duck)
+		b.Logf("CPU: ours %.2f s, duckdb %.2f s (medians), ratio %.2f", median(oursCPU), median(duckCPU), median(oursCPU)/median(duckCPU))
 		b.ReportMetric(mo, "ours-s")
 		b.ReportMetric(md, "duckdb-s")
 		b.ReportMetric(mo/md, "ratio")
