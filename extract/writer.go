@@ -226,15 +226,42 @@ func appendValue(b array.Builder, t Type, v any) error {
 	return nil
 }
 
+// dataBuilder is a builder of variable-width values (strings, binary).
+type dataBuilder interface {
+	DataLen() int
+	ReserveData(n int)
+}
+
 func (e *EntityWriter) flush() error {
 	// An entity with no rows still gets its (empty) file at close, so that
 	// loads see its schema.
 	if e.rows == 0 && e.file != nil {
 		return nil
 	}
+	full := e.rows >= batchRows
+	var dataLen []int
+	if full {
+		for _, f := range e.build.Fields() {
+			n := 0
+			if b, ok := f.(dataBuilder); ok {
+				n = b.DataLen()
+			}
+			dataLen = append(dataLen, n)
+		}
+	}
 	rec := e.build.NewRecordBatch()
 	defer rec.Release()
 	e.rows = 0
+	if full {
+		// The next batch is likely as big: allocating it at once spares
+		// the builders growing (and copying) their buffers step by step.
+		e.build.Reserve(batchRows)
+		for i, f := range e.build.Fields() {
+			if b, ok := f.(dataBuilder); ok && dataLen[i] > 0 {
+				b.ReserveData(dataLen[i] + dataLen[i]/8)
+			}
+		}
+	}
 	if e.file == nil {
 		dir := filepath.Join("landing", "source="+e.w.source, "entity="+e.schema.Entity, "run="+e.w.run.ID)
 		f, err := e.w.run.createParquet(dir, e.aschema, mostlyDistinct(rec)...)
