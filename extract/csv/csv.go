@@ -226,6 +226,12 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 		}
 	}
 	vals := make([]any, len(e.Columns))
+	layouts := make([]*fixedLayout, len(e.Columns))
+	for i, c := range e.Columns {
+		if c.Type == extract.Date || c.Type == extract.Timestamp {
+			layouts[i] = compileLayout(c.Format)
+		}
+	}
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -254,7 +260,7 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 		if width < 0 {
 			width = len(rec)
 		}
-		if reason, msg := s.convert(e, width, idx, rec, vals); reason != "" {
+		if reason, msg := s.convert(e, width, idx, layouts, rec, vals); reason != "" {
 			if err := ew.Reject(pos, raw, reason, fmt.Sprintf("%s line %d: %s", rel, line, msg)); err != nil {
 				return err
 			}
@@ -269,7 +275,7 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 // convert fills vals from rec, or returns a reject reason and message. The
 // message names the field but never echoes the value, which may identify a
 // patient.
-func (s *Source) convert(e Entity, width int, idx []int, rec []string, vals []any) (string, string) {
+func (s *Source) convert(e Entity, width int, idx []int, layouts []*fixedLayout, rec []string, vals []any) (string, string) {
 	if len(rec) != width {
 		return extract.ReasonFieldCount, fmt.Sprintf("%d fields, expected %d", len(rec), width)
 	}
@@ -304,6 +310,12 @@ func (s *Source) convert(e Entity, width int, idx []int, rec []string, vals []an
 			}
 			vals[i] = f
 		case extract.Date, extract.Timestamp:
+			if l := layouts[i]; l != nil {
+				if t, ok := l.parse(v, s.loc); ok {
+					vals[i] = t
+					continue
+				}
+			}
 			t, err := time.ParseInLocation(c.Format, v, s.loc)
 			if err != nil {
 				return extract.ReasonBadValue, fmt.Sprintf("field %s is not a %s in layout %s", c.Name, c.Type, c.Format)
