@@ -134,6 +134,88 @@ func (e *EntityWriter) Append(pos Position, raw []byte, vals []any) error {
 			return fmt.Errorf("landing %s.%s at %s field %s: %w", e.w.source, e.schema.Entity, pos, f.Name, err)
 		}
 	}
+	return e.landed(pos, raw)
+}
+
+// Values is one record's field values for EntityWriter.AppendValues: the
+// typed alternative to Append's []any, which boxes (allocates) every value.
+// Set each field with the setter of its type; a field not set since the
+// last AppendValues is null. A Values is reused from record to record.
+type Values struct {
+	kind []Type // of the value set for each field
+	set  []bool
+	str  []string
+	num  []int64
+	flt  []float64
+	tim  []time.Time
+}
+
+// NewValues returns Values for n fields, all null.
+func NewValues(n int) *Values {
+	return &Values{kind: make([]Type, n), set: make([]bool, n), str: make([]string, n), num: make([]int64, n), flt: make([]float64, n), tim: make([]time.Time, n)}
+}
+
+// SetString sets field i (a String field) to s.
+func (v *Values) SetString(i int, s string) { v.kind[i], v.set[i], v.str[i] = String, true, s }
+
+// SetInt64 sets field i (an Int64 field) to n.
+func (v *Values) SetInt64(i int, n int64) { v.kind[i], v.set[i], v.num[i] = Int64, true, n }
+
+// SetFloat64 sets field i (a Float64 field) to f.
+func (v *Values) SetFloat64(i int, f float64) { v.kind[i], v.set[i], v.flt[i] = Float64, true, f }
+
+// SetTime sets field i (a Date or Timestamp field) to t.
+func (v *Values) SetTime(i int, t time.Time) { v.kind[i], v.set[i], v.tim[i] = Timestamp, true, t }
+
+// SetNull makes field i null.
+func (v *Values) SetNull(i int) { v.set[i] = false }
+
+// AppendValues lands one record, as Append does, from typed values, and
+// leaves every field of v null for the next record. An error means a value
+// set with the setter of another type (a bug; nothing is landed) or that
+// the Parquet file could not be written.
+func (e *EntityWriter) AppendValues(pos Position, raw []byte, v *Values) error {
+	if len(v.set) != len(e.schema.Fields) {
+		return fmt.Errorf("landing %s.%s at %s: %d values for %d fields", e.w.source, e.schema.Entity, pos, len(v.set), len(e.schema.Fields))
+	}
+	for i, f := range e.schema.Fields {
+		if !v.set[i] {
+			continue
+		}
+		want := f.Type
+		if want == Date {
+			want = Timestamp // both are set with SetTime
+		}
+		if v.kind[i] != want {
+			return fmt.Errorf("landing %s.%s at %s field %s: want %s, got %s", e.w.source, e.schema.Entity, pos, f.Name, f.Type, v.kind[i])
+		}
+	}
+	for i, f := range e.schema.Fields {
+		b := e.build.Field(i)
+		if !v.set[i] {
+			b.AppendNull()
+			continue
+		}
+		switch f.Type {
+		case String:
+			b.(*array.StringBuilder).Append(v.str[i])
+		case Int64:
+			b.(*array.Int64Builder).Append(v.num[i])
+		case Float64:
+			b.(*array.Float64Builder).Append(v.flt[i])
+		case Date:
+			b.(*array.Date32Builder).Append(dateOnly(v.tim[i]))
+		case Timestamp:
+			b.(*array.TimestampBuilder).Append(arrow.Timestamp(v.tim[i].UnixMicro()))
+		}
+		v.set[i] = false
+	}
+	return e.landed(pos, raw)
+}
+
+// landed appends the lineage columns of a record whose fields are appended,
+// and counts it.
+func (e *EntityWriter) landed(pos Position, raw []byte) error {
 	n := len(e.schema.Fields)
 	r := e.w.run
 	e.build.Field(n).(*array.StringBuilder).Append(e.w.source)
@@ -142,7 +224,8 @@ func (e *EntityWriter) Append(pos Position, raw []byte, vals []any) error {
 	e.build.Field(n + 3).(*array.TimestampBuilder).Append(arrow.Timestamp(r.StartedAt.UnixMicro()))
 	e.build.Field(n + 4).(*array.StringBuilder).Append(pos.File)
 	e.build.Field(n + 5).(*array.Int64Builder).Append(pos.N)
-	e.build.Field(n + 6).(*array.StringBuilder).Append(RecordHash(raw))
+	var hash [32]byte
+	e.build.Field(n + 6).(*array.StringBuilder).BinaryBuilder.Append(appendRecordHash(hash[:0], raw))
 	e.rows++
 	if r.OnLanded != nil {
 		if r.landedN++; r.landedN%1000 == 0 {
@@ -169,8 +252,13 @@ func (e *EntityWriter) Reject(pos Position, raw []byte, reason, msg string) erro
 
 // RecordHash is the lineage hash of a raw record: hex SHA-256, first 128 bits.
 func RecordHash(raw []byte) string {
+	return string(appendRecordHash(nil, raw))
+}
+
+// appendRecordHash appends RecordHash(raw) to dst.
+func appendRecordHash(dst, raw []byte) []byte {
 	sum := sha256.Sum256(raw)
-	return hex.EncodeToString(sum[:16])
+	return hex.AppendEncode(dst, sum[:16])
 }
 
 func appendValue(b array.Builder, t Type, v any) error {

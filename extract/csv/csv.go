@@ -225,7 +225,7 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 			idx[i] = c.Position - 1
 		}
 	}
-	vals := make([]any, len(e.Columns))
+	vals := extract.NewValues(len(e.Columns))
 	layouts := make([]*fixedLayout, len(e.Columns))
 	for i, c := range e.Columns {
 		if c.Type == extract.Date || c.Type == extract.Timestamp {
@@ -266,7 +266,7 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 			}
 			continue
 		}
-		if err := ew.Append(pos, raw, vals); err != nil {
+		if err := ew.AppendValues(pos, raw, vals); err != nil {
 			return err
 		}
 	}
@@ -275,7 +275,7 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 // convert fills vals from rec, or returns a reject reason and message. The
 // message names the field but never echoes the value, which may identify a
 // patient.
-func (s *Source) convert(e Entity, width int, idx []int, layouts []*fixedLayout, rec []string, vals []any) (string, string) {
+func (s *Source) convert(e Entity, width int, idx []int, layouts []*fixedLayout, rec []string, vals *extract.Values) (string, string) {
 	if len(rec) != width {
 		return extract.ReasonFieldCount, fmt.Sprintf("%d fields, expected %d", len(rec), width)
 	}
@@ -291,28 +291,28 @@ func (s *Source) convert(e Entity, width int, idx []int, layouts []*fixedLayout,
 			if c.Required {
 				return extract.ReasonMissingField, fmt.Sprintf("required field %s is empty", c.Name)
 			}
-			vals[i] = nil
+			vals.SetNull(i)
 			continue
 		}
 		switch c.Type {
 		case extract.String:
-			vals[i] = v
+			vals.SetString(i, v)
 		case extract.Int64:
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				return extract.ReasonBadValue, fmt.Sprintf("field %s is not an integer", c.Name)
 			}
-			vals[i] = n
+			vals.SetInt64(i, n)
 		case extract.Float64:
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				return extract.ReasonBadValue, fmt.Sprintf("field %s is not a number", c.Name)
 			}
-			vals[i] = f
+			vals.SetFloat64(i, f)
 		case extract.Date, extract.Timestamp:
 			if l := layouts[i]; l != nil {
 				if t, ok := l.parse(v, s.loc); ok {
-					vals[i] = t
+					vals.SetTime(i, t)
 					continue
 				}
 			}
@@ -320,7 +320,7 @@ func (s *Source) convert(e Entity, width int, idx []int, layouts []*fixedLayout,
 			if err != nil {
 				return extract.ReasonBadValue, fmt.Sprintf("field %s is not a %s in layout %s", c.Name, c.Type, c.Format)
 			}
-			vals[i] = t
+			vals.SetTime(i, t)
 		}
 	}
 	return "", ""
