@@ -60,8 +60,11 @@ const (
 )
 
 // batchRows is the number of rows buffered per entity before they are written
-// as one Parquet row group.
-const batchRows = 64 * 1024
+// as one Parquet row group. Larger row groups cost less to encode (a
+// dictionary and its page per column per group, and the wait for the
+// slowest column): 128Ki rows took 5-8% less CPU than 64Ki on the GP
+// patients file, for about 40 MB of batch per 300-byte-wide entity.
+const batchRows = 128 * 1024
 
 // Writer lands the records of one source for one run. It is not safe for
 // concurrent use.
