@@ -584,7 +584,9 @@ func (r *Run) createParquet(dir string, schema *arrow.Schema, plain ...string) (
 }
 
 // CreateParquet starts the Parquet file lake/rel, zstd compressed at level
-// 1, written as rel.partial until Close renames it into place. Columns named in plain are written without
+// 1, written as rel.partial until Close renames it into place. mem must be
+// safe for concurrent use, as arrow-go's allocators are: columns are encoded
+// on several goroutines. Columns named in plain are written without
 // dictionary encoding: for columns whose values are nearly all distinct
 // (keys, pair evidence) the dictionary only costs time.
 func CreateParquet(lake, rel string, schema *arrow.Schema, mem memory.Allocator, plain ...string) (*ParquetFile, error) {
