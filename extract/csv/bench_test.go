@@ -53,3 +53,47 @@ func BenchmarkExtract(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// gpPatients is the mapping the synthetic region's configuration gives the
+// GP patients extract.
+func gpPatients(file string) []csv.Entity {
+	s := func(n string, req bool) csv.Column { return csv.Column{Name: n, Type: extract.String, Required: req} }
+	d := func(n string) csv.Column { return csv.Column{Name: n, Type: extract.Date, Format: "02/01/2006"} }
+	return []csv.Entity{{Entity: "patients", Files: []string{file}, Columns: []csv.Column{
+		s("practice_code", true), s("patient_id", true), s("nhs_number", false), s("title", false),
+		s("given_name", false), s("middle_names", false), s("family_name", false), d("date_of_birth"),
+		s("sex", false), s("address_line_1", false), s("address_line_2", false), s("town", false),
+		s("postcode", false), s("phone", false), d("registration_date"),
+		{Name: "last_updated", Type: extract.Timestamp, Format: "2006-01-02T15:04:05"},
+	}}}
+}
+
+// BenchmarkExtractFile lands the GP-patients-shaped file named by
+// SHAREDCARE_CSV_BENCH (for profiling the connector on real volumes).
+func BenchmarkExtractFile(b *testing.B) {
+	path := os.Getenv("SHAREDCARE_CSV_BENCH")
+	if path == "" {
+		b.Skip("SHAREDCARE_CSV_BENCH names no file")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	c0, n := cpuSeconds(), 0
+	for b.Loop() {
+		n++
+		src, err := csv.New(filepath.Dir(path), gpPatients(filepath.Base(path)), time.UTC)
+		if err != nil {
+			b.Fatal(err)
+		}
+		run, err := extract.NewRun(b.TempDir(), time.Now(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := run.Land(context.Background(), "gp", "csv", src); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpuSeconds()-c0)/float64(n), "cpu-s/op")
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -138,19 +139,18 @@ func (rc *recorder) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// text returns the bytes between two input offsets and forgets everything
-// before the second.
-func (rc *recorder) text(from, to int64) []byte {
+// appendText appends to dst the bytes between two input offsets, without
+// the line end, and forgets everything before the second.
+func (rc *recorder) appendText(dst []byte, from, to int64) []byte {
 	if from < rc.base || to-rc.base > int64(len(rc.buf)) {
-		return nil
+		return dst
 	}
-	out := bytes.TrimRight(rc.buf[from-rc.base:to-rc.base], "\r\n")
-	out = append([]byte(nil), out...)
+	dst = append(dst, bytes.TrimRight(rc.buf[from-rc.base:to-rc.base], "\r\n")...)
 	if to-rc.base > 1<<16 {
 		rc.buf = append(rc.buf[:0], rc.buf[to-rc.base:]...)
 		rc.base = to
 	}
-	return out
+	return dst
 }
 
 func decoder(enc string, r io.Reader) io.Reader {
@@ -225,43 +225,138 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 			idx[i] = c.Position - 1
 		}
 	}
-	vals := make([]any, len(e.Columns))
-	for n := 0; ; n++ {
-		if n%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+	vals := extract.NewValues(len(e.Columns))
+	layouts := make([]*fixedLayout, len(e.Columns))
+	for i, c := range e.Columns {
+		if c.Type == extract.Date || c.Type == extract.Timestamp {
+			layouts[i] = compileLayout(c.Format)
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// Parsing runs on a goroutine of its own, a batch of records ahead of
+	// the landing, so that the two use both cores. Returning stops it
+	// before in is closed (deferred above).
+	batches := make(chan *records, 2)
+	free := make(chan *records, 4)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { readRecords(rel, r, rc, batches, free, stop) })
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	n := 0
+	for b := range batches {
+		for k := range b.line {
+			if n++; n%4096 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			raw := b.raw[b.rawStart[k]:b.rawStart[k+1]]
+			line := b.line[k]
+			if pe := b.err[k]; pe != nil {
+				pos := extract.Position{File: rel, N: line}
+				if err := ew.Reject(pos, raw, extract.ReasonParse, fmt.Sprintf("%s line %d: %v", rel, pe.StartLine, pe.Err)); err != nil {
+					return err
+				}
+				continue
+			}
+			rec := b.fields[b.fieldStart[k]:b.fieldStart[k+1]]
+			pos := extract.Position{File: rel, N: line}
+			if width < 0 {
+				width = len(rec)
+			}
+			if reason, msg := s.convert(e, width, idx, layouts, rec, vals); reason != "" {
+				if err := ew.Reject(pos, raw, reason, fmt.Sprintf("%s line %d: %s", rel, line, msg)); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := ew.AppendValues(pos, raw, vals); err != nil {
+				return err
+			}
+		}
+		if b.fatal != nil {
+			return b.fatal
+		}
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	return nil
+}
+
+// records is a batch of consecutive records of a file.
+type records struct {
+	fields     []string // the records' fields, one record after another
+	fieldStart []int    // record k's fields are fields[fieldStart[k]:fieldStart[k+1]]
+	raw        []byte   // the records' exact text, one after another
+	rawStart   []int    // record k's text is raw[rawStart[k]:rawStart[k+1]]
+	line       []int64  // the line record k starts on
+	err        []*stdcsv.ParseError
+	fatal      error // reading stopped after the records above: fails the run
+}
+
+// readBatch is the number of records readRecords hands over at a time.
+const readBatch = 512
+
+// readRecords reads r to the end and sends its records to out in batches,
+// then closes out. A record that does not parse is sent with its error;
+// any other read error ends the last batch as its fatal error. It takes
+// spent batches back from free, and returns early once stop is closed.
+func readRecords(rel string, r *stdcsv.Reader, rc *recorder, out chan<- *records, free <-chan *records, stop <-chan struct{}) {
+	defer close(out)
+	var b *records
+	send := func() bool {
+		select {
+		case out <- b:
+			b = nil
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	for {
+		if b == nil {
+			select {
+			case b = <-free:
+				b.fields, b.fieldStart, b.raw, b.rawStart = b.fields[:0], b.fieldStart[:1], b.raw[:0], b.rawStart[:1]
+				b.line, b.err = b.line[:0], b.err[:0]
+			default:
+				b = &records{fieldStart: []int{0}, rawStart: []int{0}}
+			}
 		}
 		start := r.InputOffset()
 		rec, err := r.Read()
 		if err == io.EOF {
-			return nil
+			if len(b.line) > 0 {
+				send()
+			}
+			return
 		}
-		raw := rc.text(start, r.InputOffset())
-		if err != nil {
+		var pe *stdcsv.ParseError
+		if err != nil && !errors.As(err, &pe) {
+			b.fatal = fmt.Errorf("%s: reading at byte %d: %w", rel, start, err)
+			send()
+			return
+		}
+		b.raw = rc.appendText(b.raw, start, r.InputOffset())
+		b.rawStart = append(b.rawStart, len(b.raw))
+		b.err = append(b.err, pe)
+		if pe != nil {
 			// FieldPos is only valid after a successful Read (it panics
 			// after some errors): a parse error carries its own line.
-			var pe *stdcsv.ParseError
-			if !errors.As(err, &pe) {
-				return fmt.Errorf("%s: reading at byte %d: %w", rel, start, err)
-			}
-			pos := extract.Position{File: rel, N: int64(pe.StartLine)}
-			if err := ew.Reject(pos, raw, extract.ReasonParse, fmt.Sprintf("%s line %d: %v", rel, pe.StartLine, pe.Err)); err != nil {
-				return err
-			}
-			continue
+			b.line = append(b.line, int64(pe.StartLine))
+		} else {
+			line, _ := r.FieldPos(0)
+			b.line = append(b.line, int64(line))
+			b.fields = append(b.fields, rec...)
 		}
-		line, _ := r.FieldPos(0)
-		pos := extract.Position{File: rel, N: int64(line)}
-		if width < 0 {
-			width = len(rec)
-		}
-		if reason, msg := s.convert(e, width, idx, rec, vals); reason != "" {
-			if err := ew.Reject(pos, raw, reason, fmt.Sprintf("%s line %d: %s", rel, line, msg)); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := ew.Append(pos, raw, vals); err != nil {
-			return err
+		b.fieldStart = append(b.fieldStart, len(b.fields))
+		if len(b.line) == readBatch && !send() {
+			return
 		}
 	}
 }
@@ -269,7 +364,7 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 // convert fills vals from rec, or returns a reject reason and message. The
 // message names the field but never echoes the value, which may identify a
 // patient.
-func (s *Source) convert(e Entity, width int, idx []int, rec []string, vals []any) (string, string) {
+func (s *Source) convert(e Entity, width int, idx []int, layouts []*fixedLayout, rec []string, vals *extract.Values) (string, string) {
 	if len(rec) != width {
 		return extract.ReasonFieldCount, fmt.Sprintf("%d fields, expected %d", len(rec), width)
 	}
@@ -285,30 +380,36 @@ func (s *Source) convert(e Entity, width int, idx []int, rec []string, vals []an
 			if c.Required {
 				return extract.ReasonMissingField, fmt.Sprintf("required field %s is empty", c.Name)
 			}
-			vals[i] = nil
+			vals.SetNull(i)
 			continue
 		}
 		switch c.Type {
 		case extract.String:
-			vals[i] = v
+			vals.SetString(i, v)
 		case extract.Int64:
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				return extract.ReasonBadValue, fmt.Sprintf("field %s is not an integer", c.Name)
 			}
-			vals[i] = n
+			vals.SetInt64(i, n)
 		case extract.Float64:
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				return extract.ReasonBadValue, fmt.Sprintf("field %s is not a number", c.Name)
 			}
-			vals[i] = f
+			vals.SetFloat64(i, f)
 		case extract.Date, extract.Timestamp:
+			if l := layouts[i]; l != nil {
+				if t, ok := l.parse(v, s.loc); ok {
+					vals.SetTime(i, t)
+					continue
+				}
+			}
 			t, err := time.ParseInLocation(c.Format, v, s.loc)
 			if err != nil {
 				return extract.ReasonBadValue, fmt.Sprintf("field %s is not a %s in layout %s", c.Name, c.Type, c.Format)
 			}
-			vals[i] = t
+			vals.SetTime(i, t)
 		}
 	}
 	return "", ""

@@ -5,13 +5,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sharedcare/sharedcare/extract"
 	"github.com/sharedcare/sharedcare/extract/csv"
@@ -312,5 +316,53 @@ func TestParseErrorInFirstField(t *testing.T) {
 	}
 	if r := o.Rejects(t); len(r) != 1 || r[0].Position != 2 {
 		t.Errorf("rejects %+v, want one at line 2", r)
+	}
+}
+
+// TestCancelMidFile cancels the context while a file is being landed (after
+// 150,000 records, past the first row group): the land fails with
+// context.Canceled, the parsing goroutine stops, no file is published and
+// every Arrow buffer is released.
+func TestCancelMidFile(t *testing.T) {
+	root := t.TempDir()
+	var b strings.Builder
+	b.WriteString("practice_code,patient_id,nhs_number,given_name,family_name,date_of_birth,postcode\n")
+	for i := range 400_000 {
+		b.WriteString("P1," + itoa(i) + ",9434765919,Ann,Smith,01/02/1980,LS1 4AP\n")
+	}
+	if err := os.WriteFile(filepath.Join(root, "big.csv"), []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, err := csv.New(root, hostileMapping("big.csv"), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	lake := t.TempDir()
+	run, err := extract.NewRun(lake, time.Now(), mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	run.OnLanded = func(n int64) {
+		if n == 150_000 {
+			cancel()
+		}
+	}
+	before := runtime.NumGoroutine()
+	_, err = run.Land(ctx, "gp", "csv", src)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled land returned %v, want context.Canceled", err)
+	}
+	mem.AssertSize(t, 0)
+	filepath.Walk(lake, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			t.Errorf("file left after a cancelled land: %s", p)
+		}
+		return nil
+	})
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines before the land, %d after", before, after)
 	}
 }
