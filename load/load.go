@@ -217,6 +217,7 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 		runs = []*extract.Manifest{opt.Manifest}
 	}
 	files := map[string][]string{}
+	feeds := map[string][]extract.Landing{} // file feeds' landings, filtered below
 	rowKeys := map[string][]string{}
 	var names []string
 	for _, s := range opt.Manifest.Sources {
@@ -229,15 +230,32 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 			if _, ok := files[k]; !ok {
 				names = append(names, k)
 			}
-			files[k] = append(files[k], extract.EntityLanding(runs, s.Name, e.Entity).Files...)
+			el := extract.EntityLanding(runs, s.Name, e.Entity)
 			if key := opt.Keys[s.Name][e.Entity]; len(key) > 0 {
 				rowKeys[k] = key
+				files[k] = append(files[k], el.Files...)
+			} else {
+				files[k] = append(files[k], el.Files...)
+				feeds[k] = append(feeds[k], el)
 			}
 		}
 	}
 	for _, re := range RequiredEntities {
 		if len(files[re[0]+"__"+re[1]]) == 0 {
 			return fmt.Errorf("run %s landed no %s entity from a %s source; the warehouse needs it", opt.Manifest.RunID, re[1], re[0])
+		}
+	}
+	for k, ls := range feeds {
+		if _, keyed := rowKeys[k]; keyed {
+			continue // the view keeps the latest row per key: every landing counts
+		}
+		files[k] = nil
+		for _, l := range ls {
+			cur, err := currentFiles(opt.Lake, l)
+			if err != nil {
+				return err
+			}
+			files[k] = append(files[k], cur...)
 		}
 	}
 	sort.Strings(names)
@@ -288,6 +306,30 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 		}
 	}
 	return nil
+}
+
+// currentFiles returns the landing's files that may hold current rows: a
+// file feed's snapshot landed again every night leaves a file per night in
+// the lake, and only the last holds current rows. Files whose every row
+// group, by its statistics, holds rows of a superseded landing are left
+// out (the view's filter still decides row by row for the rest), so a
+// night reads what is current, not every earlier landing. If none is left
+// (a file re-landed without rows), all are kept for the filter to decide.
+func currentFiles(lake string, l extract.Landing) ([]string, error) {
+	var out []string
+	for _, f := range l.Files {
+		rgs, err := extract.CurrentRowGroups(filepath.Join(lake, filepath.FromSlash(f)), l.LatestRun)
+		if err != nil {
+			return nil, fmt.Errorf("reading the landing: %w", err)
+		}
+		if len(rgs) > 0 {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return l.Files, nil
+	}
+	return out, nil
 }
 
 // readParquet is a read_parquet call over lake files, quoted.

@@ -6,8 +6,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sharedcare/sharedcare/extract"
 	sqlfiles "github.com/sharedcare/sharedcare/sql"
@@ -105,5 +110,60 @@ func TestEveryPublishedTableIsOrdered(t *testing.T) {
 	}
 	if n < 30 {
 		t.Errorf("only %d tables checked", n)
+	}
+}
+
+// writeLandingFile writes a landing file whose rows come from the given
+// (source file, run) pairs, one row group per pair.
+func writeLandingFile(t *testing.T, lake, rel string, rows ...[2]string) {
+	t.Helper()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "v", Type: arrow.BinaryTypes.String},
+		{Name: extract.ColSourceFile, Type: arrow.BinaryTypes.String},
+		{Name: extract.ColRunID, Type: arrow.BinaryTypes.String},
+	}, nil)
+	pf, err := extract.CreateParquet(lake, rel, schema, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for _, r := range rows {
+		b.Field(0).(*array.StringBuilder).Append("x")
+		b.Field(1).(*array.StringBuilder).Append(r[0])
+		b.Field(2).(*array.StringBuilder).Append(r[1])
+		rec := b.NewRecordBatch()
+		if err := pf.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+	}
+	if _, err := pf.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A file feed landed every night leaves one file per night; the views read
+// only files that may hold current rows.
+func TestCurrentFilesLeaveOutSupersededLandings(t *testing.T) {
+	lake := t.TempDir()
+	writeLandingFile(t, lake, "r1.parquet", [2]string{"patients.csv", "R1"})                                // superseded by R2
+	writeLandingFile(t, lake, "r1b.parquet", [2]string{"patients.csv", "R1"}, [2]string{"other.csv", "R1"}) // other.csv still current
+	writeLandingFile(t, lake, "r2.parquet", [2]string{"patients.csv", "R2"})
+	l := extract.Landing{Files: []string{"r1.parquet", "r1b.parquet", "r2.parquet"}, LatestRun: map[string]string{"patients.csv": "R2", "other.csv": "R1"}}
+	got, err := currentFiles(lake, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"r1b.parquet", "r2.parquet"}; !slices.Equal(got, want) {
+		t.Errorf("current files %v, want %v", got, want)
+	}
+	// When nothing would be left, every file is kept for the view's filter.
+	l.LatestRun = map[string]string{"patients.csv": "R3", "other.csv": "R3"}
+	if got, _ := currentFiles(lake, l); len(got) != 3 {
+		t.Errorf("with every landing superseded, kept %v", got)
+	}
+	if _, err := currentFiles(lake, extract.Landing{Files: []string{"missing.parquet"}}); err == nil {
+		t.Error("a missing landing file was not an error")
 	}
 }

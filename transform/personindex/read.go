@@ -14,7 +14,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/sharedcare/sharedcare/extract"
@@ -223,52 +222,17 @@ type parquetUnit struct {
 }
 
 // currentRowGroups lists the row groups of the Parquet file at path that
-// may hold current rows, with their row counts. With latest (source file → run that last landed
-// it) set, a row group whose statistics show a single source file and a
-// single run that is not that file's latest holds only superseded rows and
-// is left out; without statistics a row group is always kept.
+// may hold current rows (see extract.CurrentRowGroups).
 func currentRowGroups(path string, latest map[string]string) ([]parquetUnit, error) {
-	pf, err := file.OpenParquetFile(path, false)
+	rgs, err := extract.CurrentRowGroups(path, latest)
 	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
+		return nil, err
 	}
-	defer pf.Close()
-	md := pf.MetaData()
-	fileCol, runCol := md.Schema.ColumnIndexByName(extract.ColSourceFile), md.Schema.ColumnIndexByName(extract.ColRunID)
-	var groups []parquetUnit
-	for g := range md.NumRowGroups() {
-		if latest != nil && fileCol >= 0 && runCol >= 0 {
-			rg := md.RowGroup(g)
-			f, okF := singleValue(rg, fileCol)
-			r, okR := singleValue(rg, runCol)
-			if okF && okR && latest[f] != r {
-				continue
-			}
-		}
-		groups = append(groups, parquetUnit{path: path, group: g, rows: md.RowGroup(g).NumRows()})
+	units := make([]parquetUnit, len(rgs))
+	for i, rg := range rgs {
+		units[i] = parquetUnit{path: path, group: rg.Index, rows: rg.Rows}
 	}
-	return groups, nil
-}
-
-// singleValue returns the one value of a string column chunk whose
-// statistics say min = max and no nulls.
-func singleValue(rg *metadata.RowGroupMetaData, col int) (string, bool) {
-	cc, err := rg.ColumnChunk(col)
-	if err != nil {
-		return "", false
-	}
-	st, err := cc.Statistics()
-	if err != nil || st == nil {
-		return "", false
-	}
-	bs, ok := st.(*metadata.ByteArrayStatistics)
-	if !ok || !bs.HasMinMax() || (bs.HasNullCount() && bs.NullCount() > 0) || !bs.HasNullCount() {
-		return "", false
-	}
-	if string(bs.Min()) != string(bs.Max()) {
-		return "", false
-	}
-	return string(bs.Min()), true
+	return units, nil
 }
 
 // forEachUnit calls fn(0…n-1) on GOMAXPROCS goroutines and returns the
