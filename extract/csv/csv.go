@@ -400,7 +400,13 @@ func (s *Source) convert(e Entity, width int, idx []int, layouts []*fixedLayout,
 			vals.SetFloat64(i, f)
 		case extract.Date, extract.Timestamp:
 			if l := layouts[i]; l != nil {
-				if t, ok := l.parse(v, s.loc); ok {
+				// A date is a calendar day: its digits are the value, and
+				// a fixed layout has no zone, so no zone lookup is needed.
+				loc := s.loc
+				if c.Type == extract.Date {
+					loc = time.UTC
+				}
+				if t, ok := l.parse(v, loc); ok {
 					vals.SetTime(i, t)
 					continue
 				}
