@@ -578,6 +578,9 @@ func csvVsDuckDB(ctx context.Context, cfg *config.Config, dir string) (ours, duc
 	file := filepath.Join(cfg.Path(gp.Path), ent.Files[0])
 	var a, b []float64
 	for i := 0; i < 3; i++ {
+		// Flush what earlier stages wrote, so that neither side pays for
+		// their dirty pages (the connector syncs its files; DuckDB does not).
+		syscall.Sync()
 		lake := filepath.Join(dir, fmt.Sprintf("csvlake%d", i))
 		src, err := sourceFor(cfg, one, nil)
 		if err != nil {
