@@ -16,7 +16,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sharedcare/sharedcare/transform/nhsnumber"
-	"github.com/sharedcare/sharedcare/transform/standardise"
 )
 
 // Record is one person-level source record as landed.
@@ -116,15 +115,7 @@ func Build(recs []Record, prev *Previous) ([]Link, Stats) {
 	if prev == nil {
 		prev = &Previous{}
 	}
-	links := make([]Link, len(recs))
-	for i, r := range recs {
-		nhs, status := nhsStatus(r.NHSNumber)
-		pc := standardise.ParsePostcode(r.Postcode)
-		links[i] = Link{Source: r.Source, System: r.System, Entity: r.Entity, RecordKey: r.RecordKey,
-			NHSNumber: nhs, NHSStatus: status,
-			GivenName: standardise.Name(r.GivenName), Family: standardise.Name(r.Family),
-			BirthDate: r.BirthDate, Sex: standardise.Sex(r.Sex), Postcode: pc.Full, District: pc.District}
-	}
+	links := standardised(recs)
 	sort.Slice(links, func(i, j int) bool {
 		a, b := links[i], links[j]
 		if a.Source != b.Source {
