@@ -164,3 +164,13 @@ func dateOnly(t time.Time) arrow.Date32 {
 	y, m, d := t.Date()
 	return arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
 }
+
+// flat reports whether the entity has no list fields.
+func (s Schema) flat() bool {
+	for _, f := range s.Fields {
+		if f.Type == StringList {
+			return false
+		}
+	}
+	return true
+}

@@ -211,11 +211,11 @@ func (s keysSource) Extract(ctx context.Context, w *extract.Writer) error {
 	return nil
 }
 
-// TestMostlyDistinctColumnsArePlain: columns whose values are nearly all
-// distinct (a key, the record hash, the position) or all the same (the run
-// id) are written without a dictionary, columns of few values (a code) with
-// one.
-func TestMostlyDistinctColumnsArePlain(t *testing.T) {
+// TestPlainColumns: string columns (a key, a code of 40 values, the record
+// hash, the run id) and fixed-width columns whose values are nearly all
+// distinct (the position) or all the same (the extraction time) are written
+// without a dictionary; a fixed-width column of few values (seq) with one.
+func TestPlainColumns(t *testing.T) {
 	lake := t.TempDir()
 	run, err := extract.NewRun(lake, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nil)
 	if err != nil {
@@ -235,7 +235,7 @@ func TestMostlyDistinctColumnsArePlain(t *testing.T) {
 	}
 	defer r.Close()
 	rg := r.MetaData().RowGroup(0)
-	want := map[string]bool{"key": false, "code": true, "seq": true, extract.ColRecordHash: false, extract.ColPosition: false, extract.ColRunID: false}
+	want := map[string]bool{"key": false, "code": false, "seq": true, extract.ColRecordHash: false, extract.ColPosition: false, extract.ColRunID: false, extract.ColExtractedAt: false}
 	for c := range rg.NumColumns() {
 		cc, err := rg.ColumnChunk(c)
 		if err != nil {
@@ -346,3 +346,151 @@ func TestAppendValuesChecksTypes(t *testing.T) {
 type sourceFunc func(ctx context.Context, w *extract.Writer) error
 
 func (f sourceFunc) Extract(ctx context.Context, w *extract.Writer) error { return f(ctx, w) }
+
+// TestColumnBatchesMatchArrowWriter: a flat entity's rows, landed through
+// column batches (no Arrow builders), make the file pqarrow's own writer
+// makes from the same rows as Arrow record batches with the same
+// properties: same pages, statistics, dictionaries and row groups (two,
+// the second part full), nulls and empty strings included. (A row group in
+// which a string column holds only empty strings is the one difference:
+// pqarrow leaves it without statistics, column batches give min = max = "".)
+func TestColumnBatchesMatchArrowWriter(t *testing.T) {
+	const rows = 131072 + 7000 // a full row group and part of another
+	schema := extract.Schema{Entity: "mixed", Fields: []extract.Field{
+		{Name: "code", Type: extract.String}, {Name: "key", Type: extract.String},
+		{Name: "n", Type: extract.Int64}, {Name: "x", Type: extract.Float64},
+		{Name: "d", Type: extract.Date}, {Name: "ts", Type: extract.Timestamp},
+		{Name: "blank", Type: extract.String},
+	}}
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := func(i int) ([]byte, []any) {
+		vals := []any{fmt.Sprintf("C%02d", i%40), fmt.Sprintf("K%09d", i*7919%1000003), int64(i % 1000), float64(i) / 8,
+			time.Date(1930+i%90, time.Month(1+i%12), 1+i%28, 23, 30, 0, 0, london), time.Date(2026, 3, 29, 0, i%180, i%60, 0, london), strings.Repeat("e", i%1000/999)}
+		for j := range vals {
+			if (i+j)%(5+j) == 0 {
+				vals[j] = nil
+			}
+		}
+		return []byte(fmt.Sprint("row,", i)), vals
+	}
+	lake := t.TempDir()
+	run, err := extract.NewRun(lake, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := run.Land(context.Background(), "src", "test", sourceFunc(func(ctx context.Context, w *extract.Writer) error {
+		ew, err := w.Entity(schema)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			raw, vals := value(i)
+			if err := ew.Append(extract.Position{File: "in.csv", N: int64(i + 2)}, raw, vals); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(lake, sm.Entities[0].Files[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The same rows as Arrow batches, split where the writer splits them.
+	mem := memory.NewGoAllocator()
+	aschema := arrow.NewSchema([]arrow.Field{
+		{Name: "code", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "key", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "x", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "d", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
+		{Name: "blank", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: extract.ColSource, Type: arrow.BinaryTypes.String},
+		{Name: extract.ColEntity, Type: arrow.BinaryTypes.String},
+		{Name: extract.ColRunID, Type: arrow.BinaryTypes.String},
+		{Name: extract.ColExtractedAt, Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}},
+		{Name: extract.ColSourceFile, Type: arrow.BinaryTypes.String},
+		{Name: extract.ColPosition, Type: arrow.PrimitiveTypes.Int64},
+		{Name: extract.ColRecordHash, Type: arrow.BinaryTypes.String},
+	}, nil)
+	b := array.NewRecordBuilder(mem, aschema)
+	defer b.Release()
+	var batches []arrow.RecordBatch
+	for i := range rows {
+		raw, vals := value(i)
+		for j, v := range vals {
+			fb := b.Field(j)
+			switch v := v.(type) {
+			case nil:
+				fb.AppendNull()
+			case string:
+				fb.(*array.StringBuilder).Append(v)
+			case int64:
+				fb.(*array.Int64Builder).Append(v)
+			case float64:
+				fb.(*array.Float64Builder).Append(v)
+			case time.Time:
+				if j == 4 {
+					y, m, d := v.Date()
+					fb.(*array.Date32Builder).Append(arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)))
+				} else {
+					fb.(*array.TimestampBuilder).Append(arrow.Timestamp(v.UnixMicro()))
+				}
+			}
+		}
+		b.Field(7).(*array.StringBuilder).Append("src")
+		b.Field(8).(*array.StringBuilder).Append("mixed")
+		b.Field(9).(*array.StringBuilder).Append(run.ID)
+		b.Field(10).(*array.TimestampBuilder).Append(arrow.Timestamp(run.StartedAt.UnixMicro()))
+		b.Field(11).(*array.StringBuilder).Append("in.csv")
+		b.Field(12).(*array.Int64Builder).Append(int64(i + 2))
+		b.Field(13).(*array.StringBuilder).Append(extract.RecordHash(raw))
+		if (i+1)%131072 == 0 || i == rows-1 {
+			batches = append(batches, b.NewRecordBatch())
+		}
+	}
+	// Whichever columns the writer chose to write without a dictionary.
+	r, err := file.NewParquetReader(bytes.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCompressionLevel(1), parquet.WithAllocator(mem), parquet.WithCreatedBy("sharedcare")}
+	rg := r.MetaData().RowGroup(0)
+	plain := 0
+	for c := range rg.NumColumns() {
+		cc, err := rg.ColumnChunk(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cc.HasDictionaryPage() {
+			opts = append(opts, parquet.WithDictionaryFor(cc.PathInSchema().String(), false))
+			plain++
+		}
+	}
+	r.Close()
+	if plain == 0 || plain == len(aschema.Fields()) {
+		t.Fatalf("%d of %d columns without a dictionary: the test should cover both kinds", plain, len(aschema.Fields()))
+	}
+	var want bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(aschema, &want, parquet.NewWriterProperties(opts...), pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range batches {
+		if err := fw.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sameParquet(t, got, want.Bytes())
+}
