@@ -123,6 +123,14 @@ func (c *colValues) float64(f float64) {
 	c.f64 = append(c.f64, f)
 }
 
+// day appends a date as days since 1970-01-01.
+func (c *colValues) day(days int32) {
+	if c.nullable {
+		c.row(true)
+	}
+	c.i32 = append(c.i32, days)
+}
+
 func (c *colValues) time(t time.Time) {
 	if c.nullable {
 		c.row(true)

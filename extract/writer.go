@@ -188,6 +188,29 @@ func (v *Values) SetFloat64(i int, f float64) { v.kind[i], v.set[i], v.flt[i] = 
 // SetTime sets field i (a Date or Timestamp field) to t.
 func (v *Values) SetTime(i int, t time.Time) { v.kind[i], v.set[i], v.tim[i] = Timestamp, true, t }
 
+// SetDate sets field i (a Date field) to a calendar day, which must exist
+// (month 1 to 12, day within the month). It spares SetTime's round trip
+// through time.Time.
+func (v *Values) SetDate(i int, year int, month time.Month, day int) {
+	v.kind[i], v.set[i], v.num[i] = Date, true, daysFromCivil(year, int(month), day)
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to a date of the
+// proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	doy := (153*((m+9)%12)+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era*146097 + doe - 719468)
+}
+
 // SetNull makes field i null.
 func (v *Values) SetNull(i int) { v.set[i] = false }
 
@@ -204,8 +227,8 @@ func (e *EntityWriter) AppendValues(pos Position, raw []byte, v *Values) error {
 			continue
 		}
 		want := f.Type
-		if want == Date {
-			want = Timestamp // both are set with SetTime
+		if want == Date && v.kind[i] == Timestamp {
+			want = Timestamp // a date may be set with SetTime too
 		}
 		if v.kind[i] != want {
 			return fmt.Errorf("landing %s.%s at %s field %s: want %s, got %s", e.w.source, e.schema.Entity, pos, f.Name, f.Type, v.kind[i])
@@ -225,7 +248,13 @@ func (e *EntityWriter) AppendValues(pos Position, raw []byte, v *Values) error {
 				c.int64(v.num[i])
 			case Float64:
 				c.float64(v.flt[i])
-			case Date, Timestamp:
+			case Date:
+				if v.kind[i] == Date {
+					c.day(int32(v.num[i]))
+				} else {
+					c.time(v.tim[i])
+				}
+			case Timestamp:
 				c.time(v.tim[i])
 			}
 			v.set[i] = false
@@ -246,7 +275,11 @@ func (e *EntityWriter) AppendValues(pos Position, raw []byte, v *Values) error {
 		case Float64:
 			b.(*array.Float64Builder).Append(v.flt[i])
 		case Date:
-			b.(*array.Date32Builder).Append(dateOnly(v.tim[i]))
+			if v.kind[i] == Date {
+				b.(*array.Date32Builder).Append(arrow.Date32(v.num[i]))
+			} else {
+				b.(*array.Date32Builder).Append(dateOnly(v.tim[i]))
+			}
 		case Timestamp:
 			b.(*array.TimestampBuilder).Append(arrow.Timestamp(v.tim[i].UnixMicro()))
 		}

@@ -290,7 +290,12 @@ func (s typedSource) Extract(ctx context.Context, w *extract.Writer) error {
 			case float64:
 				v.SetFloat64(j, x)
 			case time.Time:
-				v.SetTime(j, x)
+				if typedSchema.Fields[j].Type == extract.Date && i%2 == 0 {
+					y, m, d := x.Date()
+					v.SetDate(j, y, m, d)
+				} else {
+					v.SetTime(j, x)
+				}
 			}
 		}
 		if err := ew.AppendValues(pos, raw, v); err != nil {
@@ -493,4 +498,54 @@ func TestColumnBatchesMatchArrowWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameParquet(t, got, want.Bytes())
+}
+
+// TestSetDateLandsAsSetTime: every day from 1600 to 2400, set with SetDate,
+// lands as the same day set with SetTime (through Arrow builders too, for
+// an entity with a list field).
+func TestSetDateLandsAsSetTime(t *testing.T) {
+	for _, fields := range [][]extract.Field{
+		{{Name: "d", Type: extract.Date}},
+		{{Name: "d", Type: extract.Date}, {Name: "l", Type: extract.StringList}},
+	} {
+		schema := extract.Schema{Entity: "days", Fields: fields}
+		var files [2][]byte
+		for k := range files {
+			lake := t.TempDir()
+			run, err := extract.NewRun(lake, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sm, err := run.Land(context.Background(), "src", "test", sourceFunc(func(ctx context.Context, w *extract.Writer) error {
+				ew, err := w.Entity(schema)
+				if err != nil {
+					return err
+				}
+				v := extract.NewValues(len(fields))
+				n := int64(0)
+				for d := time.Date(1600, 1, 1, 12, 0, 0, 0, time.UTC); d.Year() <= 2400; d = d.AddDate(0, 0, 1) {
+					if k == 0 {
+						v.SetTime(0, d)
+					} else {
+						y, m, dd := d.Date()
+						v.SetDate(0, y, m, dd)
+					}
+					n++
+					if err := ew.AppendValues(extract.Position{File: "f", N: n}, nil, v); err != nil {
+						return err
+					}
+				}
+				return nil
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if files[k], err = os.ReadFile(filepath.Join(lake, sm.Entities[0].Files[0])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(files[0], files[1]) {
+			sameParquet(t, files[1], files[0])
+		}
+	}
 }
