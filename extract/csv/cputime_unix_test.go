@@ -1,6 +1,6 @@
 //go:build unix
 
-package csv_test
+package csv
 
 import "syscall"
 

@@ -55,7 +55,7 @@ func BenchmarkVsDuckDB(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			t0, c0 := time.Now(), cpuSeconds()
+			t0, c0 := time.Now(), csv.CPUSeconds()
 			run, err := extract.NewRun(filepath.Join(dir, "lake"), time.Now(), nil)
 			if err != nil {
 				b.Fatal(err)
@@ -68,18 +68,18 @@ func BenchmarkVsDuckDB(b *testing.B) {
 				b.Fatal(err)
 			}
 			ours = append(ours, time.Since(t0).Seconds())
-			oursCPU = append(oursCPU, cpuSeconds()-c0)
+			oursCPU = append(oursCPU, csv.CPUSeconds()-c0)
 			if i == 0 {
 				e := sm.Entities[0]
 				b.Logf("read %d landed %d rejected %d", e.Read, e.Landed, e.Rejected)
 			}
 
-			t0, c0 = time.Now(), cpuSeconds()
+			t0, c0 = time.Now(), csv.CPUSeconds()
 			if _, err := db.ExecContext(ctx, "COPY (SELECT * FROM read_csv("+quote(path)+", header = true, all_varchar = true)) TO "+quote(filepath.Join(dir, "duck.parquet"))+" (FORMAT parquet, COMPRESSION zstd)"); err != nil {
 				b.Fatal(err)
 			}
 			duck = append(duck, time.Since(t0).Seconds())
-			duckCPU = append(duckCPU, cpuSeconds()-c0)
+			duckCPU = append(duckCPU, csv.CPUSeconds()-c0)
 			os.RemoveAll(dir)
 		}
 		mo, md := median(ours), median(duck)
