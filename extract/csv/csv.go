@@ -125,34 +125,6 @@ func (s *Source) Extract(ctx context.Context, w *extract.Writer) error {
 	return nil
 }
 
-// recorder keeps the bytes the CSV reader consumes, so that a record's exact
-// text can be recovered from the reader's input offsets.
-type recorder struct {
-	r    io.Reader
-	buf  []byte
-	base int64 // input offset of buf[0]
-}
-
-func (rc *recorder) Read(p []byte) (int, error) {
-	n, err := rc.r.Read(p)
-	rc.buf = append(rc.buf, p[:n]...)
-	return n, err
-}
-
-// appendText appends to dst the bytes between two input offsets, without
-// the line end, and forgets everything before the second.
-func (rc *recorder) appendText(dst []byte, from, to int64) []byte {
-	if from < rc.base || to-rc.base > int64(len(rc.buf)) {
-		return dst
-	}
-	dst = append(dst, bytes.TrimRight(rc.buf[from-rc.base:to-rc.base], "\r\n")...)
-	if to-rc.base > 1<<16 {
-		rc.buf = append(rc.buf[:0], rc.buf[to-rc.base:]...)
-		rc.base = to
-	}
-	return dst
-}
-
 func decoder(enc string, r io.Reader) io.Reader {
 	switch enc {
 	case Windows1252:
@@ -176,26 +148,21 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\uFEFF")) {
 		br.Discard(3)
 	}
-	rc := &recorder{r: br}
 	delim := e.Delimiter
 	if delim == 0 {
 		delim = ','
 	}
-	r := stdcsv.NewReader(rc)
-	r.Comma = delim
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
+	r := newReader(br, delim, readSize)
 	idx := make([]int, len(e.Columns))
 	width := -1 // expected fields per record: the header's, or the first record's
 	if !e.NoHeader {
-		header, err := r.Read()
+		header, err := readHeader(r)
 		if err == io.EOF {
 			return fmt.Errorf("%s: file is empty (no header row)", rel)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: reading header: %w", rel, err)
 		}
-		header = append([]string(nil), header...)
 		width = len(header)
 		for i, c := range e.Columns {
 			if c.Position > 0 {
@@ -242,7 +209,7 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 	free := make(chan *records, 4)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() { readRecords(rel, r, rc, batches, free, stop) })
+	wg.Go(func() { readRecords(rel, r, batches, free, stop) })
 	defer func() {
 		close(stop)
 		wg.Wait()
@@ -253,7 +220,7 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 			if n++; n%4096 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			raw := b.raw[b.rawStart[k]:b.rawStart[k+1]]
+			raw := b.raw[b.rawStart[k]:b.rawEnd[k]]
 			line := b.line[k]
 			if pe := b.err[k]; pe != nil {
 				pos := extract.Position{File: rel, N: line}
@@ -262,10 +229,10 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 				}
 				continue
 			}
-			rec := b.fields[b.fieldStart[k]:b.fieldStart[k+1]]
+			rec := b.record(k)
 			pos := extract.Position{File: rel, N: line}
 			if width < 0 {
-				width = len(rec)
+				width = rec.len()
 			}
 			if reason, msg := s.convert(e, width, idx, layouts, rec, vals); reason != "" {
 				if err := ew.Reject(pos, raw, reason, fmt.Sprintf("%s line %d: %s", rel, line, msg)); err != nil {
@@ -290,13 +257,68 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, ew *extract
 
 // records is a batch of consecutive records of a file.
 type records struct {
-	fields     []string // the records' fields, one record after another
-	fieldStart []int    // record k's fields are fields[fieldStart[k]:fieldStart[k+1]]
-	raw        []byte   // the records' exact text, one after another
-	rawStart   []int    // record k's text is raw[rawStart[k]:rawStart[k+1]]
-	line       []int64  // the line record k starts on
+	raw        []byte // the records' text, and the text of fields that had to be unescaped
+	rawStart   []int  // record k's exact text is raw[rawStart[k]:rawEnd[k]]
+	rawEnd     []int
+	text       string  // raw as a string, once the batch is finished
+	bounds     []int   // where each field starts and ends in raw, two by two
+	fieldStart []int   // record k's fields are fields fieldStart[k] to fieldStart[k+1]-1
+	line       []int64 // the line record k starts on
 	err        []*stdcsv.ParseError
 	fatal      error // reading stopped after the records above: fails the run
+}
+
+func newRecords() *records {
+	return &records{fieldStart: []int{0}}
+}
+
+func (b *records) reset() {
+	b.raw, b.rawStart, b.rawEnd = b.raw[:0], b.rawStart[:0], b.rawEnd[:0]
+	b.text, b.bounds, b.fieldStart = "", b.bounds[:0], b.fieldStart[:1]
+	b.line, b.err, b.fatal = b.line[:0], b.err[:0], nil
+}
+
+// finish makes the batch's text, of which the fields are substrings: one
+// allocation for the batch, which the fields keep alive after b is reused.
+func (b *records) finish() {
+	b.text = string(b.raw)
+}
+
+// record is record k's fields (of a finished batch).
+func (b *records) record(k int) record {
+	return record{b.text, b.bounds[2*b.fieldStart[k] : 2*b.fieldStart[k+1]]}
+}
+
+// A record is the fields of one record: field i is
+// text[bounds[2*i]:bounds[2*i+1]]. Taking the substrings only as they are
+// used keeps the reader from storing a string header per field, each a
+// pointer write through the garbage collector's write barrier.
+type record struct {
+	text   string
+	bounds []int
+}
+
+func (r record) len() int { return len(r.bounds) / 2 }
+
+func (r record) field(i int) string { return r.text[r.bounds[2*i]:r.bounds[2*i+1]] }
+
+// readHeader reads the first record. It returns io.EOF if there is none,
+// and the record's *csv.ParseError if it does not parse.
+func readHeader(r *reader) ([]string, error) {
+	b := newRecords()
+	if err := r.next(b); err != nil {
+		return nil, err
+	}
+	if pe := b.err[0]; pe != nil {
+		return nil, pe
+	}
+	b.finish()
+	rec := b.record(0)
+	header := make([]string, rec.len())
+	for i := range header {
+		header[i] = rec.field(i)
+	}
+	return header, nil
 }
 
 // readBatch is the number of records readRecords hands over at a time.
@@ -306,10 +328,11 @@ const readBatch = 512
 // then closes out. A record that does not parse is sent with its error;
 // any other read error ends the last batch as its fatal error. It takes
 // spent batches back from free, and returns early once stop is closed.
-func readRecords(rel string, r *stdcsv.Reader, rc *recorder, out chan<- *records, free <-chan *records, stop <-chan struct{}) {
+func readRecords(rel string, r *reader, out chan<- *records, free <-chan *records, stop <-chan struct{}) {
 	defer close(out)
 	var b *records
 	send := func() bool {
+		b.finish()
 		select {
 		case out <- b:
 			b = nil
@@ -322,39 +345,24 @@ func readRecords(rel string, r *stdcsv.Reader, rc *recorder, out chan<- *records
 		if b == nil {
 			select {
 			case b = <-free:
-				b.fields, b.fieldStart, b.raw, b.rawStart = b.fields[:0], b.fieldStart[:1], b.raw[:0], b.rawStart[:1]
-				b.line, b.err = b.line[:0], b.err[:0]
+				b.reset()
 			default:
-				b = &records{fieldStart: []int{0}, rawStart: []int{0}}
+				b = newRecords()
 			}
 		}
-		start := r.InputOffset()
-		rec, err := r.Read()
+		start := r.offset()
+		err := r.next(b)
 		if err == io.EOF {
 			if len(b.line) > 0 {
 				send()
 			}
 			return
 		}
-		var pe *stdcsv.ParseError
-		if err != nil && !errors.As(err, &pe) {
+		if err != nil {
 			b.fatal = fmt.Errorf("%s: reading at byte %d: %w", rel, start, err)
 			send()
 			return
 		}
-		b.raw = rc.appendText(b.raw, start, r.InputOffset())
-		b.rawStart = append(b.rawStart, len(b.raw))
-		b.err = append(b.err, pe)
-		if pe != nil {
-			// FieldPos is only valid after a successful Read (it panics
-			// after some errors): a parse error carries its own line.
-			b.line = append(b.line, int64(pe.StartLine))
-		} else {
-			line, _ := r.FieldPos(0)
-			b.line = append(b.line, int64(line))
-			b.fields = append(b.fields, rec...)
-		}
-		b.fieldStart = append(b.fieldStart, len(b.fields))
 		if len(b.line) == readBatch && !send() {
 			return
 		}
@@ -364,15 +372,15 @@ func readRecords(rel string, r *stdcsv.Reader, rc *recorder, out chan<- *records
 // convert fills vals from rec, or returns a reject reason and message. The
 // message names the field but never echoes the value, which may identify a
 // patient.
-func (s *Source) convert(e Entity, width int, idx []int, layouts []*fixedLayout, rec []string, vals *extract.Values) (string, string) {
-	if len(rec) != width {
-		return extract.ReasonFieldCount, fmt.Sprintf("%d fields, expected %d", len(rec), width)
+func (s *Source) convert(e Entity, width int, idx []int, layouts []*fixedLayout, rec record, vals *extract.Values) (string, string) {
+	if rec.len() != width {
+		return extract.ReasonFieldCount, fmt.Sprintf("%d fields, expected %d", rec.len(), width)
 	}
 	for i, c := range e.Columns {
-		if idx[i] >= len(rec) {
+		if idx[i] >= rec.len() {
 			return extract.ReasonFieldCount, fmt.Sprintf("no field at position %d for %s", idx[i]+1, c.Name)
 		}
-		v := strings.TrimSpace(rec[idx[i]])
+		v := strings.TrimSpace(rec.field(idx[i]))
 		if !utf8.ValidString(v) {
 			return extract.ReasonBadEncoding, fmt.Sprintf("field %s is not valid UTF-8 (is the file's encoding set?)", c.Name)
 		}
