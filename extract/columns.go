@@ -266,3 +266,20 @@ func (c *colValues) plain(rows int) bool {
 // byteArrays holds scratch slices for columns' string values as the column
 // writers take them.
 var byteArrays sync.Pool
+
+// sizeLike gives b's columns room for as many values as prev's hold, and
+// an eighth more: the next batch of an entity is likely as big, and
+// growing slices value by value copies them again and again.
+func (b *colBatch) sizeLike(prev *colBatch) {
+	room := func(n int) int { return n + n/8 }
+	for i := range b.cols {
+		c, p := &b.cols[i], &prev.cols[i]
+		c.defs = make([]int16, 0, room(len(p.defs)))
+		c.valid = make([]byte, 0, room(len(p.valid)))
+		c.data = make([]byte, 0, room(len(p.data)))
+		c.ends = make([]int32, 0, room(len(p.ends)))
+		c.i32 = make([]int32, 0, room(len(p.i32)))
+		c.i64 = make([]int64, 0, room(len(p.i64)))
+		c.f64 = make([]float64, 0, room(len(p.f64)))
+	}
+}

@@ -431,6 +431,7 @@ func (e *EntityWriter) flush() error {
 		}
 		if e.cols = e.file.spare(); e.cols == nil {
 			e.cols = newColBatch(e.schema)
+			e.cols.sizeLike(b)
 		}
 		return e.file.queueColumns(b)
 	}
