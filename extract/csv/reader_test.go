@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 )
 
 // A parsed record as the connector sees it: fields (or a parse error), the
@@ -66,6 +67,7 @@ func referenceRecords(data []byte, comma rune) ([]parsedRecord, error) {
 func readerRecords(in io.Reader, comma rune, size int) ([]parsedRecord, error) {
 	r := newReader(in, comma, size)
 	var out []parsedRecord
+	var invalid error
 	b, spare := newRecords(), newRecords()
 	flush := func() {
 		b.finish()
@@ -76,6 +78,9 @@ func readerRecords(in io.Reader, comma rune, size int) ([]parsedRecord, error) {
 				p.fields = make([]string, rec.len())
 				for i := range p.fields {
 					p.fields[i] = rec.field(i)
+					if rec.valid && !utf8.ValidString(p.fields[i]) {
+						invalid = fmt.Errorf("field %q of a batch said to be valid UTF-8", p.fields[i])
+					}
 				}
 			}
 			out = append(out, p)
@@ -88,7 +93,7 @@ func readerRecords(in io.Reader, comma rune, size int) ([]parsedRecord, error) {
 		if err != nil {
 			flush()
 			if err == io.EOF {
-				err = nil
+				err = invalid
 			}
 			return out, err
 		}
