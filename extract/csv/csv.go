@@ -414,13 +414,14 @@ func (s *Source) convert(e Entity, width int, idx []int, layouts []*fixedLayout,
 			vals.SetFloat64(i, f)
 		case extract.Date, extract.Timestamp:
 			if l := layouts[i]; l != nil {
-				// A date is a calendar day: its digits are the value, and
-				// a fixed layout has no zone, so no zone lookup is needed.
-				loc := s.loc
 				if c.Type == extract.Date {
-					loc = time.UTC
-				}
-				if t, ok := l.parse(v, loc); ok {
+					// A date is a calendar day: its digits are the
+					// value, with no zone and no time.Time to build.
+					if d, ok := l.fields(v); ok {
+						vals.SetDate(i, d.year, time.Month(d.month), d.day)
+						continue
+					}
+				} else if t, ok := l.parse(v, s.loc); ok {
 					vals.SetTime(i, t)
 					continue
 				}

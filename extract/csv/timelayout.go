@@ -91,15 +91,28 @@ func compileLayout(layout string) *fixedLayout {
 // shape or names no real date or time; the caller then asks the time
 // package, for the value or for the error.
 func (fl *fixedLayout) parse(v string, loc *time.Location) (time.Time, bool) {
-	if len(v) != fl.size {
+	c, ok := fl.fields(v)
+	if !ok {
 		return time.Time{}, false
+	}
+	return time.Date(c.year, time.Month(c.month), c.day, c.hour, c.minute, c.sec, 0, loc), true
+}
+
+// clock is a date and time of day as written, checked to exist.
+type clock struct{ year, month, day, hour, minute, sec int }
+
+// fields reads v as parse does, without making a time.Time: a date field
+// needs only the day.
+func (fl *fixedLayout) fields(v string) (clock, bool) {
+	if len(v) != fl.size {
+		return clock{}, false
 	}
 	year, month, day, hour, minute, sec := 0, 1, 1, 0, 0, 0
 	p := 0
 	for _, e := range fl.elems {
 		if e.kind == 0 {
 			if v[p] != e.lit {
-				return time.Time{}, false
+				return clock{}, false
 			}
 			p++
 			continue
@@ -111,7 +124,7 @@ func (fl *fixedLayout) parse(v string, loc *time.Location) (time.Time, bool) {
 		n := 0
 		for _, c := range []byte(v[p : p+w]) {
 			if c < '0' || c > '9' {
-				return time.Time{}, false
+				return clock{}, false
 			}
 			n = n*10 + int(c-'0')
 		}
@@ -132,9 +145,9 @@ func (fl *fixedLayout) parse(v string, loc *time.Location) (time.Time, bool) {
 		}
 	}
 	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
+		return clock{}, false
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, loc), true
+	return clock{year, month, day, hour, minute, sec}, true
 }
 
 func daysIn(month, year int) int {
