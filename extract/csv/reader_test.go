@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -118,10 +119,7 @@ func sameRecords(t *testing.T, what string, got, want []parsedRecord) {
 			same = g.err.Err == w.err.Err && g.err.StartLine == w.err.StartLine && g.err.Line == w.err.Line && g.err.Column == w.err.Column
 		}
 		if same && g.err == nil {
-			same = len(g.fields) == len(w.fields)
-			for j := 0; same && j < len(g.fields); j++ {
-				same = g.fields[j] == w.fields[j]
-			}
+			same = slices.Equal(g.fields, w.fields)
 		}
 		if !same {
 			t.Fatalf("%s: record %d\n got %v\nwant %v", what, i, g, w)
@@ -233,10 +231,14 @@ var readerCases = []string{
 	"a\n\r",
 	"a\n\r\r",
 	"a\n\r\r\n",
+	"\ufeffa,b\n\ufeff\"c\",d\n",        // a byte-order mark is the connector's to strip
+	"a,-b,--,c,-\n1;:2;::\n\t\b\t|}|\n", // the byte after each delimiter
+	"abcdefgh,ijklmnop,qrstuvwxyz0123456789,,,,,,,,,,,,,,,,,,\r\n" + "abcdefgh,ijklmnop,\"q,\"\r\n",
+	"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\n1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", // a final line without a newline
 }
 
 func TestReaderMatchesEncodingCSV(t *testing.T) {
-	sizes := []int{1, 2, 3, 5, 16, readSize}
+	sizes := []int{1, 2, 3, 5, 16, 4096}
 	for _, c := range readerCases {
 		checkReader(t, []byte(c), delimiters, sizes)
 	}
