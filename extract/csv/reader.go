@@ -23,9 +23,13 @@ var errInvalidDelim = errors.New("csv: invalid field or comment delimiter") // e
 // place to go on from after one (the end of the line the error is on). It
 // also gives each record's exact text, which encoding/csv does not.
 //
-// It works on a large buffer of input: a field is found by scanning the
-// buffer, a line without a quote takes a fast path, and a record's text is
-// copied once, into the batch, whose fields are substrings of one string.
+// It works on a large buffer of input (readSize, doubled for a longer
+// record). A line without a quote takes a fast path that finds the
+// delimiters eight bytes at a time; a record with one follows readRecord
+// step by step. A record's text is copied once, into the batch, which
+// becomes one string (records.finish) that the fields are substrings of.
+// TestReaderMatchesEncodingCSV and FuzzReaderMatchesEncodingCSV hold it to
+// encoding/csv.
 //
 // Once the input has returned io.EOF a reader reads no more (encoding/csv
 // would ask again): a file that grows while it is read is landed as the
@@ -70,8 +74,9 @@ const (
 )
 
 // next appends the next record to b. At the end of input it appends nothing
-// and returns io.EOF; an error reading the input is returned as it is, and
-// ends the input.
+// and returns io.EOF. An error reading the input is returned as it is, once
+// the whole records read before it have been appended, and again on every
+// later call.
 func (r *reader) next(b *records) error {
 	if r.delimErr != nil {
 		return r.delimErr
