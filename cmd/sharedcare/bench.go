@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -581,6 +582,11 @@ func csvVsDuckDB(ctx context.Context, cfg *config.Config, dir string) (ours, duc
 		// Flush what earlier stages wrote, so that neither side pays for
 		// their dirty pages (the connector syncs its files; DuckDB does not).
 		syscall.Sync()
+		// Drop what earlier stages left on the Go heap (the matching
+		// evaluation's maps of every record, the pipeline's garbage): a
+		// connector runs at the start of a run, in a process of its own,
+		// not beside a heap near its limit.
+		debug.FreeOSMemory()
 		lake := filepath.Join(dir, fmt.Sprintf("csvlake%d", i))
 		src, err := sourceFor(cfg, one, nil)
 		if err != nil {
