@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sharedcare/sharedcare/transform/match"
@@ -118,7 +119,7 @@ func sortedRecords(recs []Record) []Record {
 				ks = append(ks, keyed{recs[i].RecordKey, int32(i)})
 			}
 		}
-		slices.SortFunc(ks, func(a, b keyed) int {
+		sortOnTwoCores(ks, func(a, b keyed) int {
 			if c := strings.Compare(a.key, b.key); c != 0 {
 				return c
 			}
@@ -396,4 +397,31 @@ func formatWeight(w float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(w, 'f', 2, 64)
+}
+
+// sortOnTwoCores sorts s by cmp, which must be a total order: a large s is
+// sorted in two halves at once and merged, so the result is the one
+// slices.SortFunc gives. A night sorts a million GP record keys, which
+// took two seconds on one core.
+func sortOnTwoCores[T any](s []T, cmp func(a, b T) int) {
+	if len(s) < 1<<15 {
+		slices.SortFunc(s, cmp)
+		return
+	}
+	mid := len(s) / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(s[:mid], cmp) })
+	slices.SortFunc(s[mid:], cmp)
+	wg.Wait()
+	merged := make([]T, 0, len(s))
+	a, b := s[:mid], s[mid:]
+	for len(a) > 0 && len(b) > 0 {
+		if cmp(b[0], a[0]) < 0 {
+			merged, b = append(merged, b[0]), b[1:]
+		} else {
+			merged, a = append(merged, a[0]), a[1:]
+		}
+	}
+	merged = append(append(merged, a...), b...)
+	copy(s, merged)
 }

@@ -2,6 +2,8 @@ package personindex
 
 import (
 	"context"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -136,5 +138,37 @@ func TestDecisionsPersistLatestWins(t *testing.T) {
 	}
 	if err := AppendDecision(lake, Decision{A: "a", B: "a"}); err == nil {
 		t.Error("a decision on one record was accepted")
+	}
+}
+
+// TestSortOnTwoCores: the two-halves sort gives what slices.SortFunc
+// gives, for sizes on both sides of where it splits, with repeated keys.
+func TestSortOnTwoCores(t *testing.T) {
+	type kv struct{ k, i int }
+	cmp := func(a, b kv) int {
+		if a.k != b.k {
+			return a.k - b.k
+		}
+		return a.i - b.i
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for k, n := range []int{0, 1, 1000, 1 << 15, 1<<15 + 1, 100_003, 100_003, 70_001} {
+		s := make([]kv, n)
+		for i := range s {
+			switch k {
+			case 6:
+				s[i] = kv{n - i, i} // descending: the first half holds the largest
+			case 7:
+				s[i] = kv{rng.IntN(4 * n), i}
+			default:
+				s[i] = kv{rng.IntN(n/3 + 1), i} // repeated keys
+			}
+		}
+		want := slices.Clone(s)
+		slices.SortFunc(want, cmp)
+		sortOnTwoCores(s, cmp)
+		if !slices.Equal(s, want) {
+			t.Fatalf("n=%d: not the order slices.SortFunc gives", n)
+		}
 	}
 }
