@@ -93,63 +93,58 @@ func (c *colValues) null() {
 	}
 }
 
-func (c *colValues) str(s string) {
+// present starts the next row of a nullable column as present.
+func (c *colValues) present() {
 	if c.nullable {
 		c.row(true)
 	}
-	c.data = append(c.data, s...)
-	c.ends = append(c.ends, int32(len(c.data)))
 }
 
-func (c *colValues) bytes(s []byte) {
-	if c.nullable {
-		c.row(true)
-	}
+// str appends a string value.
+func (c *colValues) str(s string) {
 	c.data = append(c.data, s...)
+	c.endString()
+}
+
+// endString ends a string value whose bytes were appended to c.data.
+func (c *colValues) endString() {
+	c.present()
 	c.ends = append(c.ends, int32(len(c.data)))
 }
 
 func (c *colValues) int64(n int64) {
-	if c.nullable {
-		c.row(true)
-	}
+	c.present()
 	c.i64 = append(c.i64, n)
 }
 
 func (c *colValues) float64(f float64) {
-	if c.nullable {
-		c.row(true)
-	}
+	c.present()
 	c.f64 = append(c.f64, f)
 }
 
 // day appends a date as days since 1970-01-01.
 func (c *colValues) day(days int32) {
-	if c.nullable {
-		c.row(true)
-	}
+	c.present()
 	c.i32 = append(c.i32, days)
 }
 
 func (c *colValues) time(t time.Time) {
-	if c.nullable {
-		c.row(true)
-	}
 	if c.typ == Date {
-		c.i32 = append(c.i32, int32(dateOnly(t)))
+		c.day(int32(dateOnly(t)))
 		return
 	}
+	c.present()
 	c.i64 = append(c.i64, t.UnixMicro())
 }
 
-// checkAny reports whether v may be appended to a field of type t, with the
-// message Append has always given.
+// checkAny reports whether v may be appended to a field of type t (see
+// Append).
 func checkAny(t Type, v any) error {
 	if v == nil {
 		return nil
 	}
-	ok := false
-	want := "time.Time"
+	var ok bool
+	var want string
 	switch t {
 	case String:
 		_, ok = v.(string)
@@ -162,6 +157,10 @@ func checkAny(t Type, v any) error {
 		want = "float64"
 	case Date, Timestamp:
 		_, ok = v.(time.Time)
+		want = "time.Time"
+	case StringList:
+		_, ok = v.([]string)
+		want = "[]string"
 	default:
 		return fmt.Errorf("unknown type %v", t)
 	}

@@ -301,8 +301,8 @@ func (e *EntityWriter) landed(pos Position, raw []byte) error {
 		c[3].int64(r.StartedAt.UnixMicro())
 		c[4].str(pos.File)
 		c[5].int64(pos.N)
-		var hash [2 * recordHashBytes]byte
-		c[6].bytes(appendRecordHash(hash[:0], raw))
+		c[6].data = appendRecordHash(c[6].data, raw)
+		c[6].endString()
 	} else {
 		e.build.Field(n).(*array.StringBuilder).Append(e.w.source)
 		e.build.Field(n + 1).(*array.StringBuilder).Append(e.schema.Entity)
@@ -352,54 +352,31 @@ func appendRecordHash(dst, raw []byte) []byte {
 }
 
 func appendValue(b array.Builder, t Type, v any) error {
-	if v == nil {
-		b.AppendNull()
-		return nil
+	if err := checkAny(t, v); err != nil {
+		return err
 	}
-	switch t {
-	case String:
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("want string, got %T", v)
+	switch v := v.(type) {
+	case nil:
+		b.AppendNull()
+	case string:
+		b.(*array.StringBuilder).Append(v)
+	case int64:
+		b.(*array.Int64Builder).Append(v)
+	case float64:
+		b.(*array.Float64Builder).Append(v)
+	case time.Time:
+		if t == Date {
+			b.(*array.Date32Builder).Append(dateOnly(v))
+		} else {
+			b.(*array.TimestampBuilder).Append(arrow.Timestamp(v.UnixMicro()))
 		}
-		b.(*array.StringBuilder).Append(s)
-	case Int64:
-		n, ok := v.(int64)
-		if !ok {
-			return fmt.Errorf("want int64, got %T", v)
-		}
-		b.(*array.Int64Builder).Append(n)
-	case Float64:
-		f, ok := v.(float64)
-		if !ok {
-			return fmt.Errorf("want float64, got %T", v)
-		}
-		b.(*array.Float64Builder).Append(f)
-	case Date:
-		d, ok := v.(time.Time)
-		if !ok {
-			return fmt.Errorf("want time.Time, got %T", v)
-		}
-		b.(*array.Date32Builder).Append(dateOnly(d))
-	case Timestamp:
-		d, ok := v.(time.Time)
-		if !ok {
-			return fmt.Errorf("want time.Time, got %T", v)
-		}
-		b.(*array.TimestampBuilder).Append(arrow.Timestamp(d.UnixMicro()))
-	case StringList:
-		l, ok := v.([]string)
-		if !ok {
-			return fmt.Errorf("want []string, got %T", v)
-		}
+	case []string:
 		lb := b.(*array.ListBuilder)
 		lb.Append(true)
 		vb := lb.ValueBuilder().(*array.StringBuilder)
-		for _, s := range l {
+		for _, s := range v {
 			vb.Append(s)
 		}
-	default:
-		return fmt.Errorf("unknown type %v", t)
 	}
 	return nil
 }
