@@ -479,6 +479,9 @@ func TestColumnBatchesMatchArrowWriter(t *testing.T) {
 			plain++
 		}
 	}
+	for _, c := range []string{"code", "key", "blank", extract.ColRecordHash} {
+		opts = append(opts, parquet.WithStatsFor(c, false))
+	}
 	r.Close()
 	if plain == 0 || plain == len(aschema.Fields()) {
 		t.Fatalf("%d of %d columns without a dictionary: the test should cover both kinds", plain, len(aschema.Fields()))
@@ -547,5 +550,53 @@ func TestSetDateLandsAsSetTime(t *testing.T) {
 		if !bytes.Equal(files[0], files[1]) {
 			sameParquet(t, files[1], files[0])
 		}
+	}
+}
+
+// TestLandedStatistics: string fields and the record hash are landed
+// without min/max statistics; the lineage columns that superseded landings
+// are found by (_source_file, _run_id) and the other fields keep theirs.
+func TestLandedStatistics(t *testing.T) {
+	lake := t.TempDir()
+	run, err := extract.NewRun(lake, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := run.Land(context.Background(), "src", "test", keysSource{n: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := file.OpenParquetFile(filepath.Join(lake, sm.Entities[0].Files[0]), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	want := map[string]bool{"key": false, "code": false, extract.ColRecordHash: false, "seq": true, extract.ColSourceFile: true, extract.ColRunID: true, extract.ColPosition: true}
+	rg := r.MetaData().RowGroup(0)
+	for c := range rg.NumColumns() {
+		cc, err := rg.ColumnChunk(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := cc.PathInSchema().String()
+		w, ok := want[name]
+		if !ok {
+			continue
+		}
+		delete(want, name)
+		hasMinMax := false
+		if set, _ := cc.StatsSet(); set {
+			s, err := cc.Statistics()
+			if err != nil {
+				t.Fatal(err)
+			}
+			hasMinMax = s.HasMinMax()
+		}
+		if hasMinMax != w {
+			t.Errorf("column %s: min/max statistics %v, want %v", name, hasMinMax, w)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("columns not found: %v", want)
 	}
 }
