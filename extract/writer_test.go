@@ -216,20 +216,7 @@ func (s keysSource) Extract(ctx context.Context, w *extract.Writer) error {
 // distinct (the position) or all the same (the extraction time) are written
 // without a dictionary; a fixed-width column of few values (seq) with one.
 func TestPlainColumns(t *testing.T) {
-	lake := t.TempDir()
-	run, err := extract.NewRun(lake, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sm, err := run.Land(context.Background(), "src", "test", keysSource{n: 5000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(lake, sm.Entities[0].Files[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := file.NewParquetReader(bytes.NewReader(data))
+	r, err := file.NewParquetReader(bytes.NewReader(landFile(t, keysSource{n: 5000}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,18 +300,7 @@ func TestAppendValuesLandsAsAppend(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	var files [2][]byte
 	for k, typed := range []bool{false, true} {
-		lake := t.TempDir()
-		run, err := extract.NewRun(lake, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), mem)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sm, err := run.Land(context.Background(), "src", "test", typedSource{typed: typed})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if files[k], err = os.ReadFile(filepath.Join(lake, sm.Entities[0].Files[0])); err != nil {
-			t.Fatal(err)
-		}
+		files[k] = landFile(t, typedSource{typed: typed}, mem)
 	}
 	sameParquet(t, files[1], files[0])
 }
@@ -514,12 +490,7 @@ func TestSetDateLandsAsSetTime(t *testing.T) {
 		schema := extract.Schema{Entity: "days", Fields: fields}
 		var files [2][]byte
 		for k := range files {
-			lake := t.TempDir()
-			run, err := extract.NewRun(lake, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sm, err := run.Land(context.Background(), "src", "test", sourceFunc(func(ctx context.Context, w *extract.Writer) error {
+			files[k] = landFile(t, sourceFunc(func(ctx context.Context, w *extract.Writer) error {
 				ew, err := w.Entity(schema)
 				if err != nil {
 					return err
@@ -539,13 +510,7 @@ func TestSetDateLandsAsSetTime(t *testing.T) {
 					}
 				}
 				return nil
-			}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if files[k], err = os.ReadFile(filepath.Join(lake, sm.Entities[0].Files[0])); err != nil {
-				t.Fatal(err)
-			}
+			}), nil)
 		}
 		if !bytes.Equal(files[0], files[1]) {
 			sameParquet(t, files[1], files[0])
@@ -557,16 +522,7 @@ func TestSetDateLandsAsSetTime(t *testing.T) {
 // without min/max statistics; the lineage columns that superseded landings
 // are found by (_source_file, _run_id) and the other fields keep theirs.
 func TestLandedStatistics(t *testing.T) {
-	lake := t.TempDir()
-	run, err := extract.NewRun(lake, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sm, err := run.Land(context.Background(), "src", "test", keysSource{n: 5000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := file.OpenParquetFile(filepath.Join(lake, sm.Entities[0].Files[0]), false)
+	r, err := file.NewParquetReader(bytes.NewReader(landFile(t, keysSource{n: 5000}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -599,4 +555,24 @@ func TestLandedStatistics(t *testing.T) {
 	if len(want) > 0 {
 		t.Errorf("columns not found: %v", want)
 	}
+}
+
+// landFile lands src as source "src" of a run in a new lake, with mem (nil:
+// the default allocator), and returns the bytes of its first entity's file.
+func landFile(t *testing.T, src extract.Source, mem memory.Allocator) []byte {
+	t.Helper()
+	lake := t.TempDir()
+	run, err := extract.NewRun(lake, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := run.Land(context.Background(), "src", "test", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(lake, sm.Entities[0].Files[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
