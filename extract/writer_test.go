@@ -104,24 +104,7 @@ func TestParquetFileMatchesSerialWriter(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			opts := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCompressionLevel(1), parquet.WithAllocator(mem), parquet.WithCreatedBy("sharedcare")}
-			for _, c := range plain {
-				opts = append(opts, parquet.WithDictionaryFor(c, false))
-			}
-			var want bytes.Buffer
-			fw, err := pqarrow.NewFileWriter(schema, &want, parquet.NewWriterProperties(opts...), pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range batches {
-				if err := fw.Write(r); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := fw.Close(); err != nil {
-				t.Fatal(err)
-			}
-			sameParquet(t, got, want.Bytes())
+			sameParquet(t, got, serialParquet(t, schema, batches, mem, plain, nil))
 		})
 	}
 }
@@ -442,41 +425,27 @@ func TestColumnBatchesMatchArrowWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCompressionLevel(1), parquet.WithAllocator(mem), parquet.WithCreatedBy("sharedcare")}
 	rg := r.MetaData().RowGroup(0)
-	plain := 0
+	var plain []string
 	for c := range rg.NumColumns() {
 		cc, err := rg.ColumnChunk(c)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !cc.HasDictionaryPage() {
-			opts = append(opts, parquet.WithDictionaryFor(cc.PathInSchema().String(), false))
-			plain++
+			plain = append(plain, cc.PathInSchema().String())
 		}
-	}
-	for _, c := range []string{"code", "key", "blank", extract.ColRecordHash} {
-		opts = append(opts, parquet.WithStatsFor(c, false))
 	}
 	r.Close()
-	if plain == 0 || plain == len(aschema.Fields()) {
-		t.Fatalf("%d of %d columns without a dictionary: the test should cover both kinds", plain, len(aschema.Fields()))
+	if len(plain) == 0 || len(plain) == len(aschema.Fields()) {
+		t.Fatalf("%d of %d columns without a dictionary: the test should cover both kinds", len(plain), len(aschema.Fields()))
 	}
-	var want bytes.Buffer
-	fw, err := pqarrow.NewFileWriter(aschema, &want, parquet.NewWriterProperties(opts...), pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, rec := range batches {
-		if err := fw.Write(rec); err != nil {
-			t.Fatal(err)
+	defer func() {
+		for _, rec := range batches {
+			rec.Release()
 		}
-		rec.Release()
-	}
-	if err := fw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	sameParquet(t, got, want.Bytes())
+	}()
+	sameParquet(t, got, serialParquet(t, aschema, batches, mem, plain, []string{"code", "key", "blank", extract.ColRecordHash}))
 }
 
 // TestSetDateLandsAsSetTime: every day from 1600 to 2400, set with SetDate,
@@ -575,4 +544,32 @@ func landFile(t *testing.T, src extract.Source, mem memory.Allocator) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// serialParquet writes batches with pqarrow's own (serial) writer and the
+// properties the landing writer uses: zstd level 1, the columns in plain
+// without a dictionary, those in noStats without statistics.
+func serialParquet(t *testing.T, schema *arrow.Schema, batches []arrow.RecordBatch, mem memory.Allocator, plain, noStats []string) []byte {
+	t.Helper()
+	opts := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCompressionLevel(1), parquet.WithAllocator(mem), parquet.WithCreatedBy("sharedcare")}
+	for _, c := range plain {
+		opts = append(opts, parquet.WithDictionaryFor(c, false))
+	}
+	for _, c := range noStats {
+		opts = append(opts, parquet.WithStatsFor(c, false))
+	}
+	var out bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(schema, &out, parquet.NewWriterProperties(opts...), pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range batches {
+		if err := fw.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
