@@ -39,17 +39,7 @@ func BenchmarkExtract(b *testing.B) {
 	b.SetBytes(int64(sb.Len()))
 	b.ResetTimer()
 	for b.Loop() {
-		src, err := csv.New(dir, ents, time.UTC)
-		if err != nil {
-			b.Fatal(err)
-		}
-		run, err := extract.NewRun(b.TempDir(), time.Now(), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := run.Land(context.Background(), "gp", "csv", src); err != nil {
-			b.Fatal(err)
-		}
+		landCSV(b, dir, ents)
 	}
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "records/s")
 }
@@ -83,17 +73,23 @@ func BenchmarkExtractFile(b *testing.B) {
 	c0, n := csv.CPUSeconds(), 0
 	for b.Loop() {
 		n++
-		src, err := csv.New(filepath.Dir(path), gpPatients(filepath.Base(path)), time.UTC)
-		if err != nil {
-			b.Fatal(err)
-		}
-		run, err := extract.NewRun(b.TempDir(), time.Now(), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := run.Land(context.Background(), "gp", "csv", src); err != nil {
-			b.Fatal(err)
-		}
+		landCSV(b, filepath.Dir(path), gpPatients(filepath.Base(path)))
 	}
 	b.ReportMetric((csv.CPUSeconds()-c0)/float64(n), "cpu-s/op")
+}
+
+// landCSV lands the files ents map under dir as source gp of a new run.
+func landCSV(b *testing.B, dir string, ents []csv.Entity) {
+	b.Helper()
+	src, err := csv.New(dir, ents, time.UTC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	run, err := extract.NewRun(b.TempDir(), time.Now(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := run.Land(context.Background(), "gp", "csv", src); err != nil {
+		b.Fatal(err)
+	}
 }
