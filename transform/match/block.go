@@ -127,10 +127,15 @@ func (b *blocks) sameBlock(r int, a, x int32) bool {
 	return k[a] != 0 && k[a] == k[x]
 }
 
-// candidates generates every pair sharing a block of at least one rule,
-// once (under the first rule that blocks it), with its comparison vector.
-// The order is deterministic whatever the number of workers.
-func (b *blocks) candidates(ctx context.Context, c *comparer, workers int) ([]cand, error) {
+// scanCandidates visits every pair sharing a block of at least one rule,
+// once (under the first rule that blocks it), with its comparison vector,
+// without holding the pairs: at a million persons there are tens of
+// millions of them, which took more memory than the records. The pairs are
+// cut into chunks that workers take in turn; each chunk has a state of its
+// own (S's zero value), and the states come back in chunk order, so what
+// they hold does not depend on the number of workers. visit must only read
+// shared data.
+func scanCandidates[S any](ctx context.Context, b *blocks, c *comparer, workers int, visit func(s *S, a, b int32, pat uint64)) ([]S, error) {
 	type chunk struct {
 		rule       int
 		start, end int // runs
@@ -151,14 +156,12 @@ func (b *blocks) candidates(ctx context.Context, c *comparer, workers int) ([]ca
 			chunks = append(chunks, chunk{r, start, len(runs)})
 		}
 	}
-	out := make([][]cand, len(chunks))
+	out := make([]S, len(chunks))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var failed atomic.Bool
 	for range max(workers, 1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(chunks) || failed.Load() {
@@ -170,7 +173,7 @@ func (b *blocks) candidates(ctx context.Context, c *comparer, workers int) ([]ca
 				}
 				ch := chunks[i]
 				ents := b.entries[ch.rule]
-				var res []cand
+				s := &out[i]
 				for _, run := range b.runs[ch.rule][ch.start:ch.end] {
 					blk := ents[run[0]:run[1]]
 					for x := 0; x < len(blk); x++ {
@@ -187,26 +190,73 @@ func (b *blocks) candidates(ctx context.Context, c *comparer, workers int) ([]ca
 							if dup {
 								continue
 							}
-							res = append(res, cand{a, bb, c.pattern(a, bb)})
+							visit(s, a, bb, c.pattern(a, bb))
 						}
 					}
 				}
-				out[i] = res
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	total := 0
-	for _, o := range out {
-		total += len(o)
+	return out, nil
+}
+
+// patternCounts is what training needs of the candidate pairs: how many
+// there are, and how many have each comparison vector, among all of them
+// and (masked to the comparisons it estimates) among those sharing a block
+// of each rule.
+type patternCounts struct {
+	n     int
+	all   map[uint64]float64
+	rule  []map[uint64]float64 // per blocking rule
+	ruleN []int
+}
+
+// countPatterns counts the comparison vectors of the candidate pairs;
+// masks[r] keeps the comparisons that rule r's EM session estimates.
+func countPatterns(ctx context.Context, b *blocks, c *comparer, workers int, masks []uint64) (*patternCounts, error) {
+	nr := len(b.keys)
+	chunks, err := scanCandidates(ctx, b, c, workers, func(s *patternCounts, a, x int32, pat uint64) {
+		if s.all == nil {
+			s.all = map[uint64]float64{}
+			s.rule = make([]map[uint64]float64, nr)
+			s.ruleN = make([]int, nr)
+			for r := range nr {
+				s.rule[r] = map[uint64]float64{}
+			}
+		}
+		s.n++
+		s.all[pat]++
+		for r := range nr {
+			if b.sameBlock(r, a, x) {
+				s.rule[r][pat&masks[r]]++
+				s.ruleN[r]++
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
-	all := make([]cand, 0, total)
-	for i := range out {
-		all = append(all, out[i]...)
-		out[i] = nil
+	// Counts are whole numbers, exact in a float64: the sums do not depend
+	// on the order of the chunks.
+	pc := &patternCounts{all: map[uint64]float64{}, rule: make([]map[uint64]float64, nr), ruleN: make([]int, nr)}
+	for r := range nr {
+		pc.rule[r] = map[uint64]float64{}
 	}
-	return all, nil
+	for _, s := range chunks {
+		pc.n += s.n
+		for k, v := range s.all {
+			pc.all[k] += v
+		}
+		for r := range s.rule {
+			pc.ruleN[r] += s.ruleN[r]
+			for k, v := range s.rule[r] {
+				pc.rule[r][k] += v
+			}
+		}
+	}
+	return pc, nil
 }

@@ -52,21 +52,42 @@ func Train(ctx context.Context, m *Model, t *Table, opts Options) (*Model, *Trai
 		return nil, nil, err
 	}
 	b := buildBlocks(m, p)
-	cmpr := newComparer(m, p)
-	cands, err := b.candidates(ctx, cmpr, opts.Workers)
-	if err != nil {
-		return nil, nil, fmt.Errorf("training: %w", err)
-	}
-	return train(ctx, m, p, b, cmpr, cands, opts)
+	return train(ctx, m, p, b, newComparer(m, p), opts)
 }
 
-func train(ctx context.Context, m *Model, p *prepared, b *blocks, cmpr *comparer, cands []cand, opts Options) (*Model, *TrainReport, error) {
+// sessionMasks gives, per blocking rule, the comparisons its EM session
+// estimates (those on fields the rule does not block on) as a list and as
+// a mask over comparison vectors.
+func sessionMasks(m *Model) ([][]int, []uint64) {
+	est := make([][]int, len(m.blockKeys))
+	masks := make([]uint64, len(m.blockKeys))
+	for r := range m.blockKeys {
+		blocked := map[int]bool{}
+		for _, k := range m.blockKeys[r] {
+			blocked[k.field] = true
+		}
+		for ci, c := range m.Comparisons {
+			if !blocked[m.fieldIdx[c.Field]] {
+				masks[r] |= 0xF << (4 * ci)
+				est[r] = append(est[r], ci)
+			}
+		}
+	}
+	return est, masks
+}
+
+func train(ctx context.Context, m *Model, p *prepared, b *blocks, cmpr *comparer, opts Options) (*Model, *TrainReport, error) {
 	out := m.Clone()
 	rep := &TrainReport{}
 	nc := len(m.Comparisons)
+	ests, masks := sessionMasks(m)
+	counts, err := countPatterns(ctx, b, cmpr, opts.Workers, masks)
+	if err != nil {
+		return nil, nil, fmt.Errorf("training: %w", err)
+	}
 
 	// u from random pairs.
-	counts, sampled, err := randomPairCounts(ctx, cmpr, p.n, opts)
+	random, sampled, err := randomPairCounts(ctx, cmpr, p.n, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("training u: %w", err)
 	}
@@ -75,13 +96,13 @@ func train(ctx context.Context, m *Model, p *prepared, b *blocks, cmpr *comparer
 		lv := out.Comparisons[ci].Levels
 		nonNull := 0
 		for li := 1; li < len(lv); li++ {
-			nonNull += counts[ci][li]
+			nonNull += random[ci][li]
 		}
 		for li := 1; li < len(lv); li++ {
 			if lv[li].Fixed {
 				continue
 			}
-			lv[li].U = clampProb(float64(counts[ci][li]+1) / float64(nonNull+len(lv)-1))
+			lv[li].U = clampProb(float64(random[ci][li]+1) / float64(nonNull+len(lv)-1))
 		}
 	}
 
@@ -95,26 +116,7 @@ func train(ctx context.Context, m *Model, p *prepared, b *blocks, cmpr *comparer
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		blocked := map[int]bool{}
-		for _, k := range m.blockKeys[r] {
-			blocked[k.field] = true
-		}
-		var mask uint64
-		var est []int
-		for ci, c := range m.Comparisons {
-			if !blocked[m.fieldIdx[c.Field]] {
-				mask |= 0xF << (4 * ci)
-				est = append(est, ci)
-			}
-		}
-		pats := map[uint64]float64{}
-		n := 0
-		for _, c := range cands {
-			if b.sameBlock(r, c.a, c.b) {
-				pats[c.pat&mask]++
-				n++
-			}
-		}
+		est, pats, n := ests[r], counts.rule[r], counts.ruleN[r]
 		s := TrainSession{Rule: r, Pairs: n}
 		for _, ci := range est {
 			s.Estimated = append(s.Estimated, m.Comparisons[ci].Name)
@@ -146,12 +148,9 @@ func train(ctx context.Context, m *Model, p *prepared, b *blocks, cmpr *comparer
 	}
 
 	// λ: the expected number of matches among all pairs.
-	pats := map[uint64]float64{}
-	for _, c := range cands {
-		pats[c.pat]++
-	}
+	pats := counts.all
 	total := float64(p.n) * float64(p.n-1) / 2
-	if total > 0 && len(cands) > 0 {
+	if total > 0 && counts.n > 0 {
 		keys := sortedKeys(pats)
 		lw := levelWeights(out)
 		lam := out.Prior

@@ -211,14 +211,10 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	phase("prepare")
 	b := buildBlocks(m, p)
 	cmpr := newComparer(m, p)
-	cands, err := b.candidates(ctx, cmpr, opts.Workers)
-	if err != nil {
-		return nil, fmt.Errorf("matching: %w", err)
-	}
-	phase("block and compare")
+	phase("block")
 	res := &Result{Model: m, IDs: t.ID, p: p, idx: idx}
 	if opts.Train {
-		tm, rep, err := train(ctx, m, p, b, cmpr, cands, opts)
+		tm, rep, err := train(ctx, m, p, b, cmpr, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +222,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		phase("train")
 	}
 	st := &res.Stats
-	st.Records, st.CandidatePairs = n, len(cands)
+	st.Records = n
 	st.SkippedBlocks, st.SkippedBlockRecords = b.skippedBlocks, b.skippedRecords
 	st.Invalid = map[string]int{}
 	for fi, f := range m.Fields {
@@ -253,27 +249,47 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		decisions[pairKey(a, bb)] = d.Accept
 	}
 
-	// Score candidates, keeping link and review pairs.
-	var kept []scored
-	where := map[uint64]int{}
-	for _, c := range cands {
-		w := sc.weight(c.a, c.b, c.pat)
-		band, rule, note := sc.decide(c.pat, w)
-		s := scored{a: c.a, b: c.b, pat: c.pat, w: w, band: band, rule: rule, note: note}
-		if acc, ok := decisions[pairKey(c.a, c.b)]; ok {
+	// Compare and score the candidate pairs as they are generated, keeping
+	// link and review pairs only.
+	type chunk struct {
+		n    int
+		kept []scored
+	}
+	chunks, err := scanCandidates(ctx, b, cmpr, opts.Workers, func(ch *chunk, a, x int32, pat uint64) {
+		ch.n++
+		w := sc.weight(a, x, pat)
+		band, rule, note := sc.decide(pat, w)
+		s := scored{a: a, b: x, pat: pat, w: w, band: band, rule: rule, note: note}
+		if acc, ok := decisions[pairKey(a, x)]; ok {
 			s.band, s.rule, s.note = bNonLink, RuleClerical, "rejected"
 			if acc {
 				s.band, s.note = bLink, "accepted"
 			}
 		}
 		if s.band == bNonLink && s.rule != RuleClerical && !opts.KeepNonLinks {
-			continue
+			return
 		}
-		where[pairKey(c.a, c.b)] = len(kept)
-		kept = append(kept, s)
+		ch.kept = append(ch.kept, s)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("matching: %w", err)
 	}
-	cands = nil
-	phase("score")
+	nk := 0
+	for _, ch := range chunks {
+		st.CandidatePairs += ch.n
+		nk += len(ch.kept)
+	}
+	kept := make([]scored, 0, nk)
+	where := make(map[uint64]int, nk)
+	for i := range chunks {
+		for _, s := range chunks[i].kept {
+			where[pairKey(s.a, s.b)] = len(kept)
+			kept = append(kept, s)
+		}
+		chunks[i].kept = nil
+	}
+	phase("compare and score")
+	opts.Logger.Debug("candidate pairs", "pairs", st.CandidatePairs, "kept", len(kept))
 	addPair := func(a, x int32, band uint8, rule, note string) {
 		if a > x {
 			a, x = x, a
