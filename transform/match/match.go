@@ -131,7 +131,7 @@ type Result struct {
 
 	p   *prepared
 	sc  *scorer
-	idx map[string]int32
+	idx *recordIndex
 }
 
 // Clusters returns record id → cluster id.
@@ -197,13 +197,14 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	}
 	t.pad()
 	n := t.Len()
-	idx := make(map[string]int32, n)
-	for i, id := range t.ID {
-		if _, dup := idx[id]; dup {
-			return nil, fmt.Errorf("matching: record id %q appears twice", id)
-		}
-		idx[id] = int32(i)
+	idx, err := newRecordIndex(t.ID)
+	if err != nil {
+		return nil, err
 	}
+	// Nothing below refers to t after prepare, so the field columns (a
+	// string header per record and field, with the raw values) can be
+	// collected while pairs are compared.
+	ids, srcLinks := t.ID, t.Links
 	p, err := prepare(m, t, opts.Workers)
 	if err != nil {
 		return nil, err
@@ -212,7 +213,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	b := buildBlocks(m, p)
 	cmpr := newComparer(m, p)
 	phase("block")
-	res := &Result{Model: m, IDs: t.ID, p: p, idx: idx}
+	res := &Result{Model: m, IDs: ids, p: p, idx: idx}
 	if opts.Train {
 		tm, rep, err := train(ctx, m, p, b, cmpr, opts)
 		if err != nil {
@@ -240,8 +241,8 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 
 	decisions := map[uint64]bool{}
 	for _, d := range opts.Decisions {
-		a, okA := idx[d.A]
-		bb, okB := idx[d.B]
+		a, okA := idx.find(d.A)
+		bb, okB := idx.find(d.B)
 		if !okA || !okB || a == bb {
 			st.UnknownDecisions++
 			continue
@@ -316,9 +317,9 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			addPair(int32(k>>32), int32(uint32(k)), band, RuleClerical, note)
 		}
 	}
-	for i, links := range t.Links {
+	for i, links := range srcLinks {
 		for _, l := range links {
-			j, ok := idx[l]
+			j, ok := idx.find(l)
 			if !ok {
 				st.UnknownLinks++
 				continue
@@ -379,7 +380,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			st.RefusedMerges++
 		}
 	}
-	res.Cluster, res.ClusterIDs = uf.ids(t.ID)
+	res.Cluster, res.ClusterIDs = uf.ids(ids)
 	phase("cluster")
 	st.Clusters = len(res.ClusterIDs)
 
@@ -399,7 +400,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		default:
 			st.NonLinkPairs++
 		}
-		pr := Pair{A: t.ID[s.a], B: t.ID[s.b], AIndex: int(s.a), BIndex: int(s.b), Weight: s.w, Probability: Probability(s.w), Band: bandNames[s.band],
+		pr := Pair{A: ids[s.a], B: ids[s.b], AIndex: int(s.a), BIndex: int(s.b), Weight: s.w, Probability: Probability(s.w), Band: bandNames[s.band],
 			Rule: s.rule, Note: s.note, Evidence: sc.evidence(s.a, s.b, s.pat), SameCluster: res.Cluster[s.a] == res.Cluster[s.b]}
 		res.Pairs = append(res.Pairs, pr)
 		if s.band == bReview && s.rule != RuleClerical {
