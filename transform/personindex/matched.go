@@ -156,14 +156,13 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 	phase("sort")
 	links := standardised(recs)
 	phase("standardise")
-	t := &match.Table{ID: make([]string, len(recs)), Source: make([]string, len(recs)), Cols: map[string][]string{}, Links: make([][]string, len(recs))}
+	t := &match.Table{ID: make([]string, len(recs)), Cols: map[string][]string{}, Links: make([][]string, len(recs))}
 	cols := map[string][]string{}
 	for _, f := range []string{"nhs_number", "given_name", "family_name", "dob", "sex", "postcode"} {
 		cols[f] = make([]string, len(recs))
 	}
 	for i, r := range recs {
 		t.ID[i] = RecordID(r.Source, r.Entity, r.RecordKey)
-		t.Source[i] = r.Source
 		t.Links[i] = r.Links
 		cols["nhs_number"][i] = r.NHSNumber
 		cols["given_name"][i] = r.GivenName
@@ -256,11 +255,7 @@ func assignIDs(links []Link, cluster []int32, nc int, prev *Previous) ([]int64, 
 	members := func(c int) []int32 { return flat[start[c]:start[c+1]] }
 
 	// Each record's previous person id (0: none).
-	prevOf := make([]int64, len(links))
-	for i := range links {
-		l := &links[i]
-		prevOf[i] = prev.Record(l.Source, l.Entity, l.RecordKey)
-	}
+	prevOf := prev.records(links)
 
 	// Candidate ids of each cluster with how many of its records had them,
 	// most first (ties to the smaller id), in one flat slice. A previous id
@@ -303,7 +298,7 @@ func assignIDs(links []Link, cluster []int32, nc int, prev *Previous) ([]int64, 
 		if len(counts) == 0 {
 			for _, i := range members(c) {
 				if n := links[i].NHSNumber; n != "" {
-					if p, ok := prev.ByNHS[n]; ok {
+					if p, ok := prev.NHS(n); ok {
 						add(p)
 					}
 				}

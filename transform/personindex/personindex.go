@@ -1,19 +1,13 @@
 package personindex
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sharedcare/sharedcare/transform/nhsnumber"
 )
@@ -80,33 +74,6 @@ func nhsStatus(raw string) (string, string) {
 	}
 }
 
-// Previous is what the last index said: person ids by record and by NHS number.
-type Previous struct {
-	byRecord map[string]map[string]int64 // source\x00entity → record key → id
-	ByNHS    map[string]int64
-	MaxID    int64
-}
-
-// Record returns the person id the last index gave a record, or 0.
-func (p *Previous) Record(source, entity, key string) int64 {
-	if p.byRecord == nil {
-		return 0
-	}
-	var buf [64]byte
-	se := append(append(append(buf[:0], source...), 0), entity...)
-	return p.byRecord[string(se)][key]
-}
-
-func (p *Previous) setRecord(source, entity, key string, id int64) {
-	se := source + "\x00" + entity
-	m := p.byRecord[se]
-	if m == nil {
-		m = map[string]int64{}
-		p.byRecord[se] = m
-	}
-	m[key] = id
-}
-
 func recordKey(source, entity, key string) string { return source + "\x00" + entity + "\x00" + key }
 
 // Build standardises and links recs. prev may be nil for a first run.
@@ -162,7 +129,7 @@ func Build(recs []Record, prev *Previous) ([]Link, Stats) {
 	for _, k := range keys {
 		id := int64(0)
 		if k[0] == 'N' {
-			if p, ok := prev.ByNHS[k[1:]]; ok && !used[p] {
+			if p, ok := prev.NHS(k[1:]); ok && !used[p] {
 				id = p
 			}
 		}
@@ -233,44 +200,4 @@ func Latest(lake string) (string, error) {
 	}
 	sort.Strings(runs)
 	return runs[len(runs)-1], nil
-}
-
-// ReadPrevious loads the latest complete index as a Previous, or an empty
-// one when there is none.
-func ReadPrevious(ctx context.Context, lake string, mem memory.Allocator) (*Previous, error) {
-	id, err := Latest(lake)
-	if errors.Is(err, ErrNoIndex) {
-		return &Previous{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	p := &Previous{byRecord: map[string]map[string]int64{}, ByNHS: map[string]int64{}}
-	var lastSource, lastEntity string
-	var m map[string]int64
-	err = ReadParquet(ctx, filepath.Join(lake, LinkFile(id)), []string{"source", "entity", "record_key", "person_id", "nhs_number"}, mem,
-		func(cols []arrow.Array, i int) error {
-			pid := cols[3].(*array.Int64).Value(i)
-			// Links are ordered by source and entity: one map lookup per run of them.
-			if src, ent := str(cols[0], i), str(cols[1], i); m == nil || src != lastSource || ent != lastEntity {
-				lastSource, lastEntity = src, ent
-				p.setRecord(src, ent, str(cols[2], i), pid)
-				m = p.byRecord[src+"\x00"+ent]
-			} else {
-				m[str(cols[2], i)] = pid
-			}
-			if n := str(cols[4], i); n != "" {
-				if old, ok := p.ByNHS[n]; !ok || pid < old {
-					p.ByNHS[n] = pid
-				}
-			}
-			if pid > p.MaxID {
-				p.MaxID = pid
-			}
-			return nil
-		})
-	if err != nil {
-		return nil, fmt.Errorf("reading previous person index %s: %w", id, err)
-	}
-	return p, nil
 }
