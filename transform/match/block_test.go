@@ -2,6 +2,7 @@ package match
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -25,7 +26,7 @@ func TestScanCandidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := buildBlocks(m, p)
+	b := buildBlocks(m, p, 2)
 	c := newComparer(m, p)
 	skipped := 0
 	for _, s := range b.skippedBlocks {
@@ -38,15 +39,45 @@ func TestScanCandidates(t *testing.T) {
 	want := map[uint64]uint64{} // pair → pattern
 	_, masks := sessionMasks(m)
 	wantAll := map[uint64]float64{}
-	wantRule := make([]map[uint64]float64, len(b.keys))
+	wantRule := make([]map[uint64]float64, len(b.block))
 	for r := range wantRule {
 		wantRule[r] = map[uint64]float64{}
+	}
+	// Each record's block key under each rule, straight from the value ids
+	// (no hashing), and the size of each block.
+	keys := make([][]string, len(m.blockKeys))
+	for r, parts := range m.blockKeys {
+		keys[r] = make([]string, p.n)
+		size := map[string]int{}
+		for i := range p.n {
+			k := ""
+			for _, pt := range parts {
+				id := p.cols[pt.field].id[i]
+				if id >= 0 && pt.derived != "" {
+					id = p.cols[pt.field].sub[pt.derived][id]
+				}
+				if id < 0 {
+					k = ""
+					break
+				}
+				k += fmt.Sprintf("%d,", id)
+			}
+			keys[r][i] = k
+			size[k]++
+		}
+		for i, k := range keys[r] {
+			if size[k] > m.Blocking.MaxBlockSize {
+				keys[r][i] = ""
+			}
+		}
 	}
 	for i := int32(0); i < int32(p.n); i++ {
 		for j := i + 1; j < int32(p.n); j++ {
 			any := false
-			for r := range b.keys {
-				if b.sameBlock(r, i, j) {
+			for r := range keys {
+				if same := keys[r][i] != "" && keys[r][i] == keys[r][j]; same != b.sameBlock(r, i, j) {
+					t.Fatalf("rule %d, records %d and %d: sameBlock %v, want %v", r, i, j, !same, same)
+				} else if same {
 					any = true
 					wantRule[r][c.pattern(i, j)&masks[r]]++
 				}
@@ -128,7 +159,7 @@ func TestScanCandidatesCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := buildBlocks(m, p)
+	b := buildBlocks(m, p, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := scanCandidates(ctx, b, newComparer(m, p), 2, func(*int, int32, int32, uint64) {}); err == nil {

@@ -51,7 +51,7 @@ func Train(ctx context.Context, m *Model, t *Table, opts Options) (*Model, *Trai
 	if err != nil {
 		return nil, nil, err
 	}
-	b := buildBlocks(m, p)
+	b := buildBlocks(m, p, opts.Workers)
 	return train(ctx, m, p, b, newComparer(m, p), opts)
 }
 

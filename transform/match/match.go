@@ -210,7 +210,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		return nil, err
 	}
 	phase("prepare")
-	b := buildBlocks(m, p)
+	b := buildBlocks(m, p, opts.Workers)
 	cmpr := newComparer(m, p)
 	phase("block")
 	res := &Result{Model: m, IDs: ids, p: p, idx: idx}
