@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
@@ -318,7 +319,7 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 		p, err := personindex.ReadPrevious(ctx, lake, nil)
 		prevc <- previous{p, err}
 	}()
-	var recs []personindex.Record
+	var bySource [][]personindex.Record
 	for _, s := range cfg.Sources {
 		if s.Persons == nil {
 			continue
@@ -337,8 +338,12 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 			return personindex.Stats{}, fmt.Errorf("reading person records of %s: %w", s.Name, err)
 		}
 		log.Debug("person records read", "source", s.Name, "records", len(r))
-		recs = append(recs, r...)
+		bySource = append(bySource, r)
 	}
+	// One copy into a slice of the exact size: appending source by source
+	// copied the first sources' records again each time the slice grew.
+	recs := slices.Concat(bySource...)
+	bySource = nil
 	if len(recs) == 0 {
 		return personindex.Stats{}, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
 	}
