@@ -58,9 +58,9 @@ func gpPatients(file string) []csv.Entity {
 	}}}
 }
 
-// BenchmarkExtractFile lands the GP-patients-shaped file named by
-// SHAREDCARE_CSV_BENCH (for profiling the connector on real volumes).
-func BenchmarkExtractFile(b *testing.B) {
+// benchFile is the file SHAREDCARE_CSV_BENCH names and its size; the
+// benchmark is skipped when it names none.
+func benchFile(b *testing.B) (string, int64) {
 	path := os.Getenv("SHAREDCARE_CSV_BENCH")
 	if path == "" {
 		b.Skip("SHAREDCARE_CSV_BENCH names no file")
@@ -69,7 +69,14 @@ func BenchmarkExtractFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(fi.Size())
+	return path, fi.Size()
+}
+
+// BenchmarkExtractFile lands the GP-patients-shaped file named by
+// SHAREDCARE_CSV_BENCH (for profiling the connector on real volumes).
+func BenchmarkExtractFile(b *testing.B) {
+	path, size := benchFile(b)
+	b.SetBytes(size)
 	c0, n := csv.CPUSeconds(), 0
 	for b.Loop() {
 		n++

@@ -29,10 +29,7 @@ import (
 // SHAREDCARE_CSV_ROUNDS times (default 5), and reports both medians and their
 // ratio. The file must have the GP patients columns.
 func BenchmarkVsDuckDB(b *testing.B) {
-	path := os.Getenv("SHAREDCARE_CSV_BENCH")
-	if path == "" {
-		b.Skip("SHAREDCARE_CSV_BENCH names no file")
-	}
+	path, _ := benchFile(b)
 	rounds := 5
 	if n := os.Getenv("SHAREDCARE_CSV_ROUNDS"); n != "" {
 		var err error
