@@ -253,7 +253,7 @@ func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs []per
 	}
 	if m == nil {
 		links, st := personindex.Build(recs, prev)
-		return &personindex.Output{Links: links, Stats: st}, nil
+		return &personindex.Output{Links: personindex.LinksOf(links), Stats: st}, nil
 	}
 	ds, err := personindex.ReadDecisions(lake)
 	if err != nil {

@@ -41,6 +41,10 @@ type Options struct {
 	Decisions []Decision
 	// KeepNonLinks keeps scored non-link candidate pairs in Result.Pairs.
 	KeepNonLinks bool
+	// NoEvidence leaves Pair.Evidence nil; Result.Evidence works it out
+	// when asked. A pair's evidence takes 350 bytes, and a region of
+	// millions has about one link pair per two records.
+	NoEvidence bool
 	// Logger receives warnings (blocks skipped for size); never identifiers.
 	Logger *slog.Logger
 }
@@ -87,6 +91,8 @@ type Pair struct {
 	Evidence []Evidence
 	// SameCluster reports whether A and B ended in one cluster.
 	SameCluster bool
+
+	pat uint64 // the comparison vector, for Result.Evidence
 }
 
 // Stats counts what a run did.
@@ -141,6 +147,29 @@ func (r *Result) Clusters() map[string]string {
 		out[id] = r.ClusterIDs[r.Cluster[i]]
 	}
 	return out
+}
+
+// Evidence returns what each comparison contributed to the weight of p,
+// a pair of r.Pairs or r.Review: p.Evidence, or when the run left it out
+// (Options.NoEvidence), the same worked out again.
+func (r *Result) Evidence(p Pair) []Evidence { return r.EvidenceFunc()(p) }
+
+// EvidenceFunc is Evidence as a function that holds only what evidence
+// needs (weights, and the value ids of term-frequency fields), not the
+// run's standardised records: a caller writing pairs after matching keeps
+// it instead of the Result.
+func (r *Result) EvidenceFunc() func(Pair) []Evidence {
+	if r.sc == nil {
+		return func(p Pair) []Evidence { return p.Evidence }
+	}
+	sc := *r.sc
+	sc.p = nil
+	return func(p Pair) []Evidence {
+		if p.Evidence != nil {
+			return p.Evidence
+		}
+		return sc.evidence(int32(p.AIndex), int32(p.BIndex), p.pat)
+	}
 }
 
 // Match links records with model m.
@@ -401,7 +430,10 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			st.NonLinkPairs++
 		}
 		pr := Pair{A: ids[s.a], B: ids[s.b], AIndex: int(s.a), BIndex: int(s.b), Weight: s.w, Probability: Probability(s.w), Band: bandNames[s.band],
-			Rule: s.rule, Note: s.note, Evidence: sc.evidence(s.a, s.b, s.pat), SameCluster: res.Cluster[s.a] == res.Cluster[s.b]}
+			Rule: s.rule, Note: s.note, SameCluster: res.Cluster[s.a] == res.Cluster[s.b], pat: s.pat}
+		if !opts.NoEvidence {
+			pr.Evidence = sc.evidence(s.a, s.b, s.pat)
+		}
 		res.Pairs = append(res.Pairs, pr)
 		if s.band == bReview && s.rule != RuleClerical {
 			res.Review = append(res.Review, pr)
@@ -419,7 +451,7 @@ type scorer struct {
 	lw    [][]float64
 	tfLvl []int
 	tfAdj [][]float64 // per comparison, per value id of its field
-	tfCol []*column
+	tfID  [][]int32   // per comparison, its field's value id per record
 }
 
 // newScorer prepares weights; freq gives a value's term frequency for a
@@ -430,7 +462,7 @@ func newScorer(m *Model, p *prepared, freq func(comp, value string) (float64, bo
 		li := tfLevel(c)
 		s.tfLvl = append(s.tfLvl, li)
 		col := p.cols[m.fieldIdx[c.Field]]
-		s.tfCol = append(s.tfCol, col)
+		s.tfID = append(s.tfID, col.id)
 		if li < 0 {
 			s.tfAdj = append(s.tfAdj, nil)
 			continue
@@ -458,7 +490,7 @@ func (s *scorer) tf(ci int, a int32, level int) float64 {
 	if s.tfLvl[ci] != level || s.tfAdj[ci] == nil {
 		return 0
 	}
-	id := s.tfCol[ci].id[a]
+	id := s.tfID[ci][a]
 	if id < 0 {
 		return 0
 	}

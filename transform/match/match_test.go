@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -379,5 +381,47 @@ func TestModelRoundTrip(t *testing.T) {
 	}
 	if len(m2.Comparisons) != len(m.Comparisons) || m2.Prior != m.Prior || len(m2.Aliases["nicknames"]) != len(m.Aliases["nicknames"]) {
 		t.Error("model changed in round trip")
+	}
+}
+
+// TestEvidenceOnDemand: with NoEvidence, pairs carry none, and
+// Result.Evidence gives what a run that kept it gave, term frequencies
+// included.
+func TestEvidenceOnDemand(t *testing.T) {
+	var recs []Record
+	given := []string{"Adam", "Beth", "Carl", "Dina"}
+	for i := range 30 {
+		recs = append(recs, person("s"+pad8(i), "", given[i%len(given)], "Smith", "1970-01-0"+strconv.Itoa(1+i%3), "M", "BS1 4DJ"))
+	}
+	full, err := Match(context.Background(), DefaultModel(), recs, Options{KeepNonLinks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, err := Match(context.Background(), DefaultModel(), recs, Options{KeepNonLinks: true, NoEvidence: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Pairs) == 0 || len(full.Pairs) != len(lean.Pairs) {
+		t.Fatalf("%d pairs with evidence, %d without", len(full.Pairs), len(lean.Pairs))
+	}
+	ev := lean.EvidenceFunc()
+	tf := false
+	for i, p := range lean.Pairs {
+		if p.Evidence != nil {
+			t.Fatalf("pair %d carries evidence under NoEvidence", i)
+		}
+		want := full.Pairs[i].Evidence
+		if got := lean.Evidence(p); !reflect.DeepEqual(got, want) {
+			t.Fatalf("pair %s~%s: Evidence\n got %+v\nwant %+v", p.A, p.B, got, want)
+		}
+		if got := ev(p); !reflect.DeepEqual(got, want) {
+			t.Fatalf("pair %s~%s: EvidenceFunc\n got %+v\nwant %+v", p.A, p.B, got, want)
+		}
+		for _, e := range want {
+			tf = tf || e.TFAdjustment != 0
+		}
+	}
+	if !tf {
+		t.Error("no pair had a term-frequency adjustment: the test does not cover them")
 	}
 }

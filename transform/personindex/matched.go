@@ -47,9 +47,9 @@ type MatchOptions struct {
 
 // Output is a matched person index.
 type Output struct {
-	Links   []Link // ordered by source, entity, record key
+	Links   *Links // ordered by source, entity, record key
 	Stats   Stats
-	Pairs   []match.Pair // link and review pairs with their evidence
+	Pairs   []match.Pair // link and review pairs (see Evidence)
 	Review  []match.Pair // pairs waiting for a clerical decision
 	Changes []Change
 	Model   *match.Model // the model used: trained on this run's records, or reused
@@ -57,6 +57,17 @@ type Output struct {
 	// so a later run can tell whether it may reuse Model (see ReadModel).
 	Origin string
 	Match  match.Stats
+
+	evidence func(match.Pair) []match.Evidence
+}
+
+// Evidence returns what each comparison contributed to pair p's weight:
+// p.Evidence when set, else worked out again by the matcher that made p.
+func (o *Output) Evidence(p match.Pair) []match.Evidence {
+	if p.Evidence != nil || o.evidence == nil {
+		return p.Evidence
+	}
+	return o.evidence(p)
 }
 
 // standardised standardises recs, in chunks on every core.
@@ -154,7 +165,7 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 	}
 	recs = sortedRecords(recs) // a sorted copy: the caller's slice is left alone
 	phase("sort")
-	links := standardised(recs)
+	links := standardisedLinks(recs)
 	phase("standardise")
 	t := &match.Table{ID: make([]string, len(recs)), Cols: map[string][]string{}, Links: make([][]string, len(recs))}
 	cols := map[string][]string{}
@@ -181,12 +192,12 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 		t.Cols[f.Name] = c
 	}
 	phase("table")
-	res, err := match.MatchTable(ctx, opt.Model, t, match.Options{Train: !opt.Trained, Seed: opt.Seed, Decisions: opt.Decisions, Logger: opt.Logger})
+	res, err := match.MatchTable(ctx, opt.Model, t, match.Options{Train: !opt.Trained, Seed: opt.Seed, Decisions: opt.Decisions, Logger: opt.Logger, NoEvidence: true})
 	if err != nil {
 		return nil, err
 	}
 	// Each record's rule is that of its strongest link within its cluster.
-	best := make([]float64, len(links))
+	best := make([]float64, links.Len())
 	for i := range best {
 		best[i] = math.Inf(-1)
 	}
@@ -195,20 +206,22 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 			continue
 		}
 		for _, i := range [2]int{p.AIndex, p.BIndex} {
-			if p.Weight > best[i] || links[i].Rule == "" {
-				best[i], links[i].Rule, links[i].Weight = p.Weight, p.Rule, p.Weight
+			if p.Weight > best[i] || links.recs[i].rule == 0 {
+				best[i] = p.Weight
+				links.setRule(i, p.Rule, p.Weight)
 			}
 		}
 	}
 	var st Stats
-	for i := range links {
-		if links[i].Rule == "" {
-			links[i].Rule, links[i].Weight = "singleton", math.NaN()
+	valid, missing := links.dict.lookup("valid"), links.dict.lookup("missing")
+	for i := range links.recs {
+		if links.recs[i].rule == 0 {
+			links.setRule(i, "singleton", math.NaN())
 		}
-		switch links[i].NHSStatus {
-		case "valid":
+		switch links.recs[i].status {
+		case valid:
 			st.ValidNHS++
-		case "missing":
+		case missing:
 			st.MissingNHS++
 		default:
 			st.InvalidNHS++
@@ -221,15 +234,15 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 		size[c]++
 	}
 	for i, c := range res.Cluster {
-		links[i].PersonID = ids[c]
+		links.recs[i].personID = ids[c]
 		if size[c] > 1 {
 			st.LinkedRecords++
 		}
 	}
-	st.Records, st.Persons, st.NewPersons = len(links), len(res.ClusterIDs), fresh
+	st.Records, st.Persons, st.NewPersons = links.Len(), len(res.ClusterIDs), fresh
 	st.ModelTrained = !opt.Trained
 	phase("assign ids")
-	return &Output{Links: links, Stats: st, Pairs: res.Pairs, Review: res.Review, Changes: changes, Model: res.Model, Origin: opt.Origin, Match: res.Stats}, nil
+	return &Output{Links: links, Stats: st, Pairs: res.Pairs, Review: res.Review, Changes: changes, Model: res.Model, Origin: opt.Origin, Match: res.Stats, evidence: res.EvidenceFunc()}, nil
 }
 
 // assignIDs gives each cluster a person id. A cluster keeps the previous id
@@ -237,7 +250,7 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 // one, an id its valid NHS numbers had. Larger clusters choose first, so
 // when a person splits the bigger part keeps the id. Clusters left without
 // an id get fresh ones above the previous maximum, in record order.
-func assignIDs(links []Link, cluster []int32, nc int, prev *Previous) ([]int64, []Change, int) {
+func assignIDs(links *Links, cluster []int32, nc int, prev *Previous) ([]int64, []Change, int) {
 	// Members of each cluster, in record order, as one flat slice.
 	start := make([]int32, nc+1)
 	for _, c := range cluster {
@@ -297,8 +310,8 @@ func assignIDs(links []Link, cluster []int32, nc int, prev *Previous) ([]int64, 
 		}
 		if len(counts) == 0 {
 			for _, i := range members(c) {
-				if n := links[i].NHSNumber; n != "" {
-					if p, ok := prev.NHS(n); ok {
+				if n := links.recs[i].nhs; n != 0 && n&nhsText == 0 {
+					if p, ok := prev.nhsID(n); ok {
 						add(p)
 					}
 				}

@@ -16,7 +16,7 @@ var d1 = time.Date(1970, 3, 4, 0, 0, 0, 0, time.UTC)
 
 func ids(out *Output) map[string]int64 {
 	m := map[string]int64{}
-	for _, l := range out.Links {
+	for _, l := range out.Links.Slice() {
 		m[RecordID(l.Source, l.Entity, l.RecordKey)] = l.PersonID
 	}
 	return m
@@ -45,7 +45,7 @@ func TestBuildMatchedLinksKeepsIDsAndRecordsMergeAndSplit(t *testing.T) {
 		t.Fatalf("different people merged: %v", m1)
 	}
 	rules := map[string]string{}
-	for _, l := range out1.Links {
+	for _, l := range out1.Links.Slice() {
 		rules[RecordID(l.Source, l.Entity, l.RecordKey)] = l.Rule
 	}
 	if rules["acute/patients/H2"] != "source_link" || rules["gp/patients/P1/2"] != "singleton" {

@@ -124,21 +124,20 @@ func (p *Previous) Record(source, entity, key string) int64 {
 // records returns the previous person id of each link (0: none). Links
 // ordered by source, entity and key, as the index writes them, are looked
 // up in one walk.
-func (p *Previous) records(links []Link) []int64 {
-	out := make([]int64, len(links))
+func (p *Previous) records(links *Links) []int64 {
+	out := make([]int64, links.Len())
 	var g *prevGroup
-	var gs, ge string
+	var lg *linkGroup
 	hint := 0
-	for i := range links {
-		l := &links[i]
-		if g == nil || l.Source != gs || l.Entity != ge {
-			gs, ge, hint = l.Source, l.Entity, 0
-			g = p.groups[groupName(gs, ge)]
+	for i := range out {
+		if l := links.group(i); lg == nil || l.source != lg.source || l.entity != lg.entity {
+			lg, hint = l, 0
+			g = p.groups[groupName(l.source, l.entity)]
 		}
 		if g == nil {
 			continue
 		}
-		id, at := g.find(l.RecordKey, hint)
+		id, at := g.find(links.recs[i].key, hint)
 		if at >= 0 {
 			out[i], hint = id, at+1
 		}
@@ -153,6 +152,11 @@ func (p *Previous) NHS(n string) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
+	return p.nhsID(v)
+}
+
+// nhsID is NHS for a number as an integer.
+func (p *Previous) nhsID(v uint64) (int64, bool) {
 	i, found := slices.BinarySearchFunc(p.nhs, v, func(e nhsID, v uint64) int { return cmp.Compare(e.nhs, v) })
 	if !found {
 		return 0, false

@@ -47,7 +47,7 @@ func TestPrevious(t *testing.T) {
 			links = append(links, Link{Source: se[0], Entity: se[1], RecordKey: fmt.Sprintf("%05d", k)})
 		}
 	}
-	got := p.records(links)
+	got := p.records(LinksOf(links))
 	for i, l := range links {
 		w := want[l.Source+"\x00"+l.Entity+"\x00"+l.RecordKey]
 		if got[i] != w {
@@ -59,7 +59,7 @@ func TestPrevious(t *testing.T) {
 	}
 	// Out of order: the hint misses and the search still finds.
 	rng.Shuffle(len(links), func(i, j int) { links[i], links[j] = links[j], links[i] })
-	got = p.records(links)
+	got = p.records(LinksOf(links))
 	for i, l := range links {
 		if w := want[l.Source+"\x00"+l.Entity+"\x00"+l.RecordKey]; got[i] != w {
 			t.Fatalf("records, shuffled: %s/%s/%s = %d, want %d", l.Source, l.Entity, l.RecordKey, got[i], w)

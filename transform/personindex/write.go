@@ -152,7 +152,7 @@ func writeRows(lake, rel string, cols []column, n int, mem memory.Allocator, pla
 // Write writes links alone as the index of run id (no pairs, no changes)
 // and marks it complete.
 func Write(lake, runID string, links []Link, mem memory.Allocator) error {
-	return WriteOutput(lake, runID, &Output{Links: links}, mem)
+	return WriteOutput(lake, runID, &Output{Links: LinksOf(links)}, mem)
 }
 
 // WriteOutput writes a run's index — person_link, person_match (pairs with
@@ -164,27 +164,25 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 		mem = memory.DefaultAllocator
 	}
 	links := out.Links
+	dict := func(f func(l *slimLink) uint32) func(r int) string {
+		return func(r int) string { return links.dict.get(f(&links.recs[r])) }
+	}
 	linkCols := []column{
-		strCol("source", func(r int) string { return links[r].Source }),
-		strCol("system", func(r int) string { return links[r].System }),
-		strCol("entity", func(r int) string { return links[r].Entity }),
-		strCol("record_key", func(r int) string { return links[r].RecordKey }),
-		int64Col("person_id", func(r int) int64 { return links[r].PersonID }),
-		strCol("match_rule", func(r int) string { return links[r].Rule }),
-		float64Col("match_weight", func(r int) float64 {
-			if l := &links[r]; l.Rule != "singleton" && l.Rule != "" {
-				return l.Weight
-			}
-			return math.NaN()
-		}),
-		strCol("nhs_number", func(r int) string { return links[r].NHSNumber }),
-		strCol("nhs_number_status", func(r int) string { return links[r].NHSStatus }),
-		strCol("given_name", func(r int) string { return links[r].GivenName }),
-		strCol("family_name", func(r int) string { return links[r].Family }),
-		dateCol("date_of_birth", func(r int) time.Time { return links[r].BirthDate }),
-		strCol("sex", func(r int) string { return links[r].Sex }),
-		strCol("postcode", func(r int) string { return links[r].Postcode }),
-		strCol("postcode_district", func(r int) string { return links[r].District }),
+		strCol("source", func(r int) string { return links.group(r).source }),
+		strCol("system", func(r int) string { return links.group(r).system }),
+		strCol("entity", func(r int) string { return links.group(r).entity }),
+		strCol("record_key", func(r int) string { return links.recs[r].key }),
+		int64Col("person_id", func(r int) int64 { return links.recs[r].personID }),
+		strCol("match_rule", links.rule),
+		float64Col("match_weight", links.placedWeight),
+		strCol("nhs_number", links.nhsNumber),
+		strCol("nhs_number_status", dict(func(l *slimLink) uint32 { return l.status })),
+		strCol("given_name", dict(func(l *slimLink) uint32 { return l.given })),
+		strCol("family_name", dict(func(l *slimLink) uint32 { return l.family })),
+		dateCol("date_of_birth", links.birthDate),
+		strCol("sex", dict(func(l *slimLink) uint32 { return l.sex })),
+		strCol("postcode", dict(func(l *slimLink) uint32 { return l.postcode })),
+		strCol("postcode_district", dict(func(l *slimLink) uint32 { return l.district })),
 	}
 	// Every column but the date of birth is written without a dictionary:
 	// arrow-go's dictionary encoder allocates twice for each string value,
@@ -199,7 +197,7 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 	}
 	linkErr := make(chan error, 1)
 	go func() {
-		linkErr <- writeRows(lake, LinkFile(runID), linkCols, len(links), mem, plain...)
+		linkErr <- writeRows(lake, LinkFile(runID), linkCols, links.Len(), mem, plain...)
 	}()
 
 	err := func() error {
@@ -221,7 +219,7 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 			boolCol("same_person", func(r int) bool { return pairs[r].SameCluster }),
 			boolCol("awaiting_review", func(r int) bool { return review[[2]string{pairs[r].A, pairs[r].B}] }),
 			strCol("evidence", func(r int) string {
-				s, err := ej.encode(pairs[r].Evidence)
+				s, err := ej.encode(out.Evidence(pairs[r]))
 				if err != nil && evErr == nil {
 					evErr = err
 				}

@@ -1,0 +1,296 @@
+package personindex
+
+import (
+	"context"
+	"hash/maphash"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sharedcare/sharedcare/transform/standardise"
+)
+
+// Links is an index's standardised records and their persons, ordered by
+// source, entity and record key, held compactly: a night holds one for
+// every current record while it matches and writes. Strings that repeat
+// (names, postcodes, sex, status, source) are kept once and referred to by
+// number, rules by a small code, the NHS number as an integer and the date
+// of birth as a day. A record takes 72 bytes besides its key, where a Link
+// takes 232 and its standardised strings about 100 more: at 3,000,000
+// persons (4.1 million records) that was a gigabyte of the index's heap.
+type Links struct {
+	recs   []slimLink
+	groups []linkGroup
+	rules  []string // by code; 0 is ""
+	dict   *dictionary
+}
+
+type linkGroup struct{ source, system, entity string }
+
+type slimLink struct {
+	key      string // record key
+	personID int64
+	weight   float64
+	// nhs is a valid NHS number's ten digits; 0 none. With nhsText set,
+	// the low bits are instead the dictionary id of a value that is not
+	// ten digits (only from LinksOf: the index normalises).
+	nhs      uint64
+	given    uint32 // dictionary ids; 0 is ""
+	family   uint32
+	postcode uint32
+	district uint32
+	sex      uint32
+	status   uint32
+	dob      int32 // days since 1970 (arrow.Date32); noDate when unknown
+	group    uint16
+	rule     uint16
+}
+
+const (
+	noDate  = math.MinInt32
+	nhsText = 1 << 63
+)
+
+// Len is the number of records.
+func (ls *Links) Len() int {
+	if ls == nil {
+		return 0
+	}
+	return len(ls.recs)
+}
+
+// At returns record i as a Link.
+func (ls *Links) At(i int) Link {
+	l := &ls.recs[i]
+	g := ls.groups[l.group]
+	return Link{Source: g.source, System: g.system, Entity: g.entity, RecordKey: l.key, PersonID: l.personID,
+		Rule: ls.rules[l.rule], Weight: l.weight, NHSNumber: ls.nhsNumber(i), NHSStatus: ls.dict.get(l.status),
+		GivenName: ls.dict.get(l.given), Family: ls.dict.get(l.family), BirthDate: ls.birthDate(i),
+		Sex: ls.dict.get(l.sex), Postcode: ls.dict.get(l.postcode), District: ls.dict.get(l.district)}
+}
+
+// Slice returns every record as a Link (for tests and small indexes).
+func (ls *Links) Slice() []Link {
+	out := make([]Link, ls.Len())
+	for i := range out {
+		out[i] = ls.At(i)
+	}
+	return out
+}
+
+func (ls *Links) group(i int) *linkGroup { return &ls.groups[ls.recs[i].group] }
+func (ls *Links) rule(i int) string      { return ls.rules[ls.recs[i].rule] }
+
+func (ls *Links) nhsNumber(i int) string {
+	v := ls.recs[i].nhs
+	switch {
+	case v == 0:
+		return ""
+	case v&nhsText != 0:
+		return ls.dict.get(uint32(v))
+	}
+	var b [10]byte
+	for j := 9; j >= 0; j-- {
+		b[j] = byte('0' + v%10)
+		v /= 10
+	}
+	return string(b[:])
+}
+
+func (ls *Links) birthDate(i int) time.Time {
+	d := ls.recs[i].dob
+	if d == noDate {
+		return time.Time{}
+	}
+	return arrow.Date32(d).ToTime()
+}
+
+// placedWeight is the weight of a placed record, NaN for a singleton.
+func (ls *Links) placedWeight(i int) float64 {
+	if r := ls.rule(i); r != "singleton" && r != "" {
+		return ls.recs[i].weight
+	}
+	return math.NaN()
+}
+
+// setRule records the rule and weight that placed record i.
+func (ls *Links) setRule(i int, rule string, w float64) {
+	c := slices.Index(ls.rules, rule)
+	if c < 0 {
+		if len(ls.rules) == math.MaxUint16 {
+			panic("personindex: more than 65,535 match rules")
+		}
+		c = len(ls.rules)
+		ls.rules = append(ls.rules, rule)
+	}
+	ls.recs[i].rule, ls.recs[i].weight = uint16(c), w
+}
+
+func newLinks(n int) *Links {
+	return &Links{recs: make([]slimLink, n), rules: []string{""}, dict: newDictionary()}
+}
+
+// LinksOf holds links compactly. They must be ordered by source, entity
+// and record key for an index (Build's are).
+func LinksOf(links []Link) *Links {
+	ls := newLinks(len(links))
+	gi := groupIndex{}
+	for i := range links {
+		l := &links[i]
+		s := slimLink{key: l.RecordKey, group: ls.groupOf(l.Source, l.System, l.Entity, &gi), personID: l.PersonID, dob: noDate,
+			given: ls.dict.id(l.GivenName), family: ls.dict.id(l.Family), postcode: ls.dict.id(l.Postcode), district: ls.dict.id(l.District),
+			sex: ls.dict.id(l.Sex), status: ls.dict.id(l.NHSStatus)}
+		if v, ok := nhsValue(l.NHSNumber); ok && v != 0 {
+			s.nhs = v
+		} else if l.NHSNumber != "" {
+			s.nhs = nhsText | uint64(ls.dict.id(l.NHSNumber))
+		}
+		if !l.BirthDate.IsZero() {
+			s.dob = int32(arrow.Date32FromTime(l.BirthDate))
+		}
+		ls.recs[i] = s
+		ls.setRule(i, l.Rule, l.Weight)
+	}
+	ls.dict.seal()
+	return ls
+}
+
+// groupIndex remembers the last group found: records come in runs of one.
+type groupIndex struct {
+	last int
+	ok   bool
+}
+
+func (ls *Links) groupOf(source, system, entity string, gi *groupIndex) uint16 {
+	want := linkGroup{source, system, entity}
+	if gi.ok && ls.groups[gi.last] == want {
+		return uint16(gi.last)
+	}
+	for j, g := range ls.groups {
+		if g == want {
+			gi.last, gi.ok = j, true
+			return uint16(j)
+		}
+	}
+	if len(ls.groups) == math.MaxUint16 {
+		panic("personindex: more than 65,535 sources and entities")
+	}
+	ls.groups = append(ls.groups, want)
+	gi.last, gi.ok = len(ls.groups)-1, true
+	return uint16(gi.last)
+}
+
+// standardisedLinks standardises recs (ordered as the index is) into
+// Links, in chunks on every core. Every record starts as a singleton.
+func standardisedLinks(recs []Record) *Links {
+	ls := newLinks(len(recs))
+	gi := groupIndex{}
+	for i := range recs {
+		r := &recs[i]
+		ls.recs[i].group = ls.groupOf(r.Source, r.System, r.Entity, &gi)
+	}
+	const chunk = 16384
+	forEachUnit(context.Background(), (len(recs)+chunk-1)/chunk, func(c int) error {
+		for i := c * chunk; i < min(len(recs), (c+1)*chunk); i++ {
+			r := &recs[i]
+			nhs, status := nhsStatus(r.NHSNumber)
+			pc := standardise.ParsePostcode(r.Postcode)
+			s := slimLink{key: r.RecordKey, group: ls.recs[i].group, dob: noDate,
+				given: ls.dict.id(standardise.Name(r.GivenName)), family: ls.dict.id(standardise.Name(r.Family)),
+				postcode: ls.dict.id(pc.Full), district: ls.dict.id(pc.District),
+				sex: ls.dict.id(standardise.Sex(r.Sex)), status: ls.dict.id(status)}
+			if v, ok := nhsValue(nhs); ok {
+				s.nhs = v
+			}
+			if !r.BirthDate.IsZero() {
+				s.dob = int32(arrow.Date32FromTime(r.BirthDate))
+			}
+			ls.recs[i] = s
+		}
+		return nil
+	})
+	ls.dict.seal()
+	return ls
+}
+
+// dictionary interns strings, safely from several goroutines: values are
+// spread over shards by hash, each with its own lock. An id is the shard
+// in the top bits and the value's place in it below; 0 is "".
+type dictionary struct {
+	seed   maphash.Seed
+	shards [dictShards]dictShard
+}
+
+const (
+	dictShardBits = 6
+	dictShards    = 1 << dictShardBits
+	dictLocalBits = 32 - dictShardBits
+)
+
+type dictShard struct {
+	mu   sync.Mutex
+	ids  map[string]uint32
+	vals []string
+	_    [24]byte // keeps shards' locks on separate cache lines
+}
+
+func newDictionary() *dictionary {
+	d := &dictionary{seed: maphash.MakeSeed()}
+	for i := range d.shards {
+		d.shards[i].ids = map[string]uint32{}
+		d.shards[i].vals = []string{""} // local 0 is never handed out
+	}
+	return d
+}
+
+func (d *dictionary) id(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	sh := uint32(maphash.String(d.seed, s) & (dictShards - 1))
+	x := &d.shards[sh]
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	local, ok := x.ids[s]
+	if !ok {
+		if len(x.vals) == 1<<dictLocalBits {
+			panic("personindex: more than 67 million distinct values in one dictionary shard")
+		}
+		local = uint32(len(x.vals))
+		x.ids[s] = local
+		x.vals = append(x.vals, s)
+	}
+	return sh<<dictLocalBits | local
+}
+
+func (d *dictionary) get(id uint32) string {
+	if id == 0 {
+		return ""
+	}
+	return d.shards[id>>dictLocalBits].vals[id&(1<<dictLocalBits-1)]
+}
+
+// seal drops the look-up maps once every value is in; only get may be
+// called after it.
+func (d *dictionary) seal() {
+	for i := range d.shards {
+		d.shards[i].ids = nil
+		d.shards[i].vals = slices.Clip(d.shards[i].vals)
+	}
+}
+
+// lookup returns the id of s without adding it (after seal too), or an id
+// no value has.
+func (d *dictionary) lookup(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	sh := uint32(maphash.String(d.seed, s) & (dictShards - 1))
+	if i := slices.Index(d.shards[sh].vals[1:], s); i >= 0 {
+		return sh<<dictLocalBits | uint32(i+1)
+	}
+	return math.MaxUint32
+}

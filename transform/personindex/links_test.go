@@ -1,0 +1,91 @@
+package personindex
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// sameLink compares links with NaN weights equal.
+func sameLink(a, b Link) bool {
+	if math.IsNaN(a.Weight) && math.IsNaN(b.Weight) {
+		a.Weight, b.Weight = 0, 0
+	}
+	return a == b
+}
+
+// TestLinksRoundTrip holds the compact form to the links it was made from:
+// every field back as it was, for values the index writes and odd ones a
+// caller of Write may pass.
+func TestLinksRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(vals ...string) string { return vals[rng.IntN(len(vals))] }
+	var links []Link
+	for i := range 5000 {
+		l := Link{
+			Source: pick("acute", "gp", "mh"), System: pick("acute", "gp"), Entity: pick("patients", "registrations"),
+			RecordKey: fmt.Sprintf("K%05d", i), PersonID: rng.Int64N(1 << 40), Rule: pick("nhs_number", "probabilistic", "singleton", "source_link", ""),
+			Weight: rng.NormFloat64() * 10, NHSNumber: pick("", "9434765919", "0123456789", "12345", "943 476 5919"),
+			NHSStatus: pick("valid", "missing", "invalid_format"), GivenName: pick("", "MARY", "JOHN", "ANNE MARIE"),
+			Family: pick("", "SMITH", "O'NEIL"), Sex: pick("", "F", "M", "unknown"), Postcode: pick("", "BS1 4DJ", "M1 1AE"), District: pick("", "BS1", "M1"),
+		}
+		switch rng.IntN(4) {
+		case 0: // unknown
+		case 1:
+			l.BirthDate = time.Date(1900+rng.IntN(126), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
+		case 2:
+			l.BirthDate = time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC) // day −1
+		case 3:
+			l.BirthDate = time.Unix(0, 0).UTC()
+		}
+		if rng.IntN(5) == 0 {
+			l.Weight = math.NaN()
+		}
+		links = append(links, l)
+	}
+	ls := LinksOf(links)
+	if ls.Len() != len(links) {
+		t.Fatalf("Len %d, want %d", ls.Len(), len(links))
+	}
+	for i, want := range links {
+		if got := ls.At(i); !sameLink(got, want) {
+			t.Fatalf("link %d:\n got %+v\nwant %+v", i, got, want)
+		}
+	}
+	if (*Links)(nil).Len() != 0 {
+		t.Error("a nil Links is not empty")
+	}
+}
+
+// TestStandardisedLinksAsLinks holds the compact standardisation to the
+// Link one the simple index uses.
+func TestStandardisedLinksAsLinks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pick := func(vals ...string) string { return vals[rng.IntN(len(vals))] }
+	var recs []Record
+	for i := range 40000 { // more than one chunk, on every core
+		r := person(pick("acute", "gp"), fmt.Sprintf("R%06d", i), pick("", "9434765919", "943 476 5919", "1111111111", "12"),
+			pick("Mary", " mary-jane ", "", "José"), pick("Smith", "SMITH ", ""), time.Time{}, pick("bs14dj", "M1 1AE", "", "nonsense"))
+		r.Sex = pick("F", "male", "", "9")
+		if rng.IntN(2) == 0 {
+			r.BirthDate = time.Date(1930+rng.IntN(90), 5, 6, 0, 0, 0, 0, time.UTC)
+		}
+		recs = append(recs, r)
+	}
+	want := standardised(recs)
+	ls := standardisedLinks(recs)
+	for i := range want {
+		if got, w := ls.At(i), want[i]; !sameLink(got, w) {
+			t.Fatalf("record %d:\n got %+v\nwant %+v", i, got, w)
+		}
+	}
+	valid := ls.dict.lookup("valid")
+	if valid == math.MaxUint32 || ls.dict.get(valid) != "valid" {
+		t.Errorf("lookup(valid) = %d", valid)
+	}
+	if ls.dict.lookup("no such value") != math.MaxUint32 {
+		t.Error("lookup of an absent value found one")
+	}
+}
