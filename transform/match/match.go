@@ -233,7 +233,19 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	// Nothing below refers to t after prepare, so the field columns (a
 	// string header per record and field, with the raw values) can be
 	// collected while pairs are compared.
-	ids, srcLinks := t.ID, t.Links
+	ids := t.ID
+	// Few records carry source links: they are kept sparsely, and the
+	// table's slice (24 bytes a record) can go.
+	type srcLink struct {
+		i     int32
+		links []string
+	}
+	var srcLinks []srcLink
+	for i, l := range t.Links {
+		if len(l) > 0 {
+			srcLinks = append(srcLinks, srcLink{int32(i), l})
+		}
+	}
 	p, err := prepare(m, t, opts.Workers)
 	if err != nil {
 		return nil, err
@@ -346,20 +358,21 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			addPair(int32(k>>32), int32(uint32(k)), band, RuleClerical, note)
 		}
 	}
-	for i, links := range srcLinks {
-		for _, l := range links {
+	for _, sl := range srcLinks {
+		i := sl.i
+		for _, l := range sl.links {
 			j, ok := idx.find(l)
 			if !ok {
 				st.UnknownLinks++
 				continue
 			}
-			if j == int32(i) {
+			if j == i {
 				continue
 			}
-			if _, dec := decisions[pairKey(int32(i), j)]; dec {
+			if _, dec := decisions[pairKey(i, j)]; dec {
 				continue
 			}
-			addPair(int32(i), j, bLink, RuleSourceLink, "")
+			addPair(i, j, bLink, RuleSourceLink, "")
 		}
 	}
 

@@ -30,6 +30,11 @@ type Table struct {
 	Source []string
 	Cols   map[string][]string
 	Links  [][]string
+	// Get, when it has a field, gives record i's raw value of that field
+	// in place of Cols: a caller holding its records in another form need
+	// not build a column of strings (16 bytes a record and field) for it.
+	// The functions are called from several goroutines at once.
+	Get map[string]func(i int) string
 }
 
 // Len is the number of records.
@@ -111,6 +116,9 @@ type prepared struct {
 func prepare(m *Model, t *Table, workers int) (*prepared, error) {
 	n := t.Len()
 	for _, f := range m.Fields {
+		if t.Get[f.Name] != nil {
+			continue
+		}
 		c, ok := t.Cols[f.Name]
 		if ok && len(c) != n {
 			return nil, fmt.Errorf("preparing records: column %s has %d values for %d records", f.Name, len(c), n)
@@ -124,7 +132,13 @@ func prepare(m *Model, t *Table, workers int) (*prepared, error) {
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			p.cols[i] = buildColumn(f, t.Cols[f.Name], n)
+			get := t.Get[f.Name]
+			if get == nil {
+				if raw := t.Cols[f.Name]; raw != nil {
+					get = func(i int) string { return raw[i] }
+				}
+			}
+			p.cols[i] = buildColumn(f, get, n)
 			<-sem
 		}()
 	}
@@ -145,14 +159,16 @@ func prepare(m *Model, t *Table, workers int) (*prepared, error) {
 	return p, nil
 }
 
-func buildColumn(f Field, raw []string, n int) *column {
+// buildColumn standardises a field's raw values; get nil means all
+// missing.
+func buildColumn(f Field, get func(i int) string, n int) *column {
 	c := &column{typ: f.Type, id: make([]int32, n), sub: map[string][]int32{}, subCount: map[string]int32{}}
 	rawID := map[string]int32{} // raw value → value id (−1 missing)
 	stdID := map[string]int32{} // standardised value → value id
 	for i := 0; i < n; i++ {
 		var r string
-		if raw != nil {
-			r = raw[i]
+		if get != nil {
+			r = get(i)
 		}
 		if r == "" {
 			c.id[i] = -1

@@ -1,9 +1,12 @@
 package personindex
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -87,5 +90,34 @@ func TestStandardisedLinksAsLinks(t *testing.T) {
 	}
 	if ls.dict.lookup("no such value") != math.MaxUint32 {
 		t.Error("lookup of an absent value found one")
+	}
+}
+
+// TestSortRecords holds the in-place sort to a stable sort of the records
+// by source, entity and key: groups arriving in any order, one source in
+// several runs, repeated keys keeping their input order.
+func TestSortRecords(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var recs []Record
+	for run := range 12 {
+		src := []string{"mh", "gp", "acute"}[rng.IntN(3)]
+		ent := []string{"patients", "registrations"}[rng.IntN(2)]
+		for i := range 1 + rng.IntN(9000) { // some runs above sortOnTwoCores' threshold together
+			r := person(src, fmt.Sprintf("K%04d", rng.IntN(5000)), "", "", "", time.Time{}, "")
+			r.Entity = ent
+			r.GivenName = fmt.Sprintf("%d/%d", run, i) // the input position, to see ties
+			recs = append(recs, r)
+		}
+	}
+	want := slices.Clone(recs)
+	slices.SortStableFunc(want, func(a, b Record) int {
+		return cmp.Or(strings.Compare(a.Source, b.Source), strings.Compare(a.Entity, b.Entity), strings.Compare(a.RecordKey, b.RecordKey))
+	})
+	sortRecords(recs)
+	for i := range want {
+		if recs[i].Source != want[i].Source || recs[i].Entity != want[i].Entity || recs[i].RecordKey != want[i].RecordKey || recs[i].GivenName != want[i].GivenName {
+			t.Fatalf("record %d: got %s/%s/%s (%s), want %s/%s/%s (%s)", i, recs[i].Source, recs[i].Entity, recs[i].RecordKey, recs[i].GivenName,
+				want[i].Source, want[i].Entity, want[i].RecordKey, want[i].GivenName)
+		}
 	}
 }
