@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"slices"
 	"time"
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
@@ -319,7 +318,7 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 		p, err := personindex.ReadPrevious(ctx, lake, nil)
 		prevc <- previous{p, err}
 	}()
-	var bySource [][]personindex.Record
+	var sources []personindex.PersonSource
 	for _, s := range cfg.Sources {
 		if s.Persons == nil {
 			continue
@@ -333,17 +332,27 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 			ml := extract.EntityLanding(runs, s.Name, s.Persons.Merges)
 			ps.Merges = &ml
 		}
-		r, err := personindex.ReadPersons(ctx, lake, ps, nil)
-		if err != nil {
-			return personindex.Stats{}, fmt.Errorf("reading person records of %s: %w", s.Name, err)
-		}
-		log.Debug("person records read", "source", s.Name, "records", len(r))
-		bySource = append(bySource, r)
+		sources = append(sources, ps)
 	}
-	// One copy into a slice of the exact size: appending source by source
-	// copied the first sources' records again each time the slice grew.
-	recs := slices.Concat(bySource...)
-	bySource = nil
+	// Every source's records are read into one slice, sized first from
+	// the row groups' metadata, so none is copied.
+	total := 0
+	for _, ps := range sources {
+		n, err := personindex.PersonRows(lake, ps)
+		if err != nil {
+			return personindex.Stats{}, fmt.Errorf("reading person records of %s: %w", ps.Source, err)
+		}
+		total += n
+	}
+	recs := make([]personindex.Record, 0, total)
+	for _, ps := range sources {
+		before := len(recs)
+		var err error
+		if recs, err = personindex.ReadPersons(ctx, lake, ps, nil, recs); err != nil {
+			return personindex.Stats{}, fmt.Errorf("reading person records of %s: %w", ps.Source, err)
+		}
+		log.Debug("person records read", "source", ps.Source, "records", len(recs)-before)
+	}
 	if len(recs) == 0 {
 		return personindex.Stats{}, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
 	}

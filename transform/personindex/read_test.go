@@ -1,0 +1,134 @@
+package personindex
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sharedcare/sharedcare/extract"
+)
+
+// landedRow is one row of a person entity's landing.
+type landedRow struct{ key, given, run, file string }
+
+// writePersonLanding writes rows as a person entity's landing file, with row groups of three rows.
+func writePersonLanding(t *testing.T, lake, rel string, rows []landedRow) {
+	t.Helper()
+	names := append(append([]string{"record_key"}, PersonColumns...), extract.ColRunID, extract.ColSourceFile)
+	fs := make([]arrow.Field, len(names))
+	for i, n := range names {
+		fs[i] = arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
+		if n == "date_of_birth" {
+			fs[i].Type = arrow.FixedWidthTypes.Date32
+		}
+	}
+	schema := arrow.NewSchema(fs, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for _, r := range rows {
+		for i, n := range names {
+			switch n {
+			case "date_of_birth":
+				b.Field(i).(*array.Date32Builder).Append(arrow.Date32FromTime(time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)))
+			default:
+				v := map[string]string{"record_key": r.key, "given_name": r.given, extract.ColRunID: r.run, extract.ColSourceFile: r.file}[n]
+				b.Field(i).(*array.StringBuilder).Append(v)
+			}
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	p := filepath.Join(lake, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(3)), pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReadPersons reads a landing of row groups of three rows into a slice
+// that already holds another source's record, and holds it to the rules:
+// a repeated key keeps its first place and its last values, rows without
+// a key are dropped, a superseded landing of a file is not read (file
+// feeds), every landing counts (database feeds).
+func TestReadPersons(t *testing.T) {
+	lake := t.TempDir()
+	writePersonLanding(t, lake, "a.parquet", []landedRow{
+		{"k1", "A1", "r1", "f1"}, {"k2", "A2", "r1", "f1"}, {"k3", "A3", "r1", "f1"},
+		{"k2", "A2b", "r1", "f1"}, {"", "none", "r1", "f1"}, {"k4", "A4", "r1", "f1"},
+		{"k5", "A5", "r1", "f1"},
+	})
+	writePersonLanding(t, lake, "b.parquet", []landedRow{
+		{"k6", "B6", "r2", "f2"}, {"k1", "B1", "r2", "f2"}, {"k7", "B7", "r2", "f2"},
+		{"k8", "B8", "r2", "f2"},
+	})
+	// f1 landed again in run r3: under a file feed its r1 rows are old.
+	writePersonLanding(t, lake, "c.parquet", []landedRow{{"k3", "C3", "r3", "f1"}, {"k9", "C9", "r3", "f1"}})
+	landing := extract.Landing{Files: []string{"a.parquet", "b.parquet", "c.parquet"}, LatestRun: map[string]string{"f1": "r3", "f2": "r2"}}
+
+	for _, tc := range []struct {
+		byFile bool
+		want   string
+	}{
+		{false, "k1=B1 k2=A2b k3=C3 k4=A4 k5=A5 k6=B6 k7=B7 k8=B8 k9=C9"},
+		{true, "k6=B6 k1=B1 k7=B7 k8=B8 k3=C3 k9=C9"},
+	} {
+		ps := PersonSource{Source: "gp", System: "gp", Entity: "patients", Landing: landing, ByFile: tc.byFile}
+		max, err := PersonRows(lake, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]Record, 1, 1+max)
+		dst[0] = Record{Source: "acute", RecordKey: "x"}
+		got, err := ReadPersons(context.Background(), lake, ps, nil, dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if &got[0] != &dst[0] {
+			t.Errorf("byFile=%v: the records went to a new slice although dst had room for %d", tc.byFile, max)
+		}
+		if got[0].Source != "acute" || got[0].RecordKey != "x" {
+			t.Fatalf("byFile=%v: the record already in dst was changed: %+v", tc.byFile, got[0])
+		}
+		s := ""
+		for i, r := range got[1:] {
+			if r.Source != "gp" || r.Entity != "patients" || r.BirthDate.IsZero() {
+				t.Fatalf("record %d: %+v", i, r)
+			}
+			if i > 0 {
+				s += " "
+			}
+			s += fmt.Sprintf("%s=%s", r.RecordKey, r.GivenName)
+		}
+		if s != tc.want {
+			t.Errorf("byFile=%v:\n got %s\nwant %s", tc.byFile, s, tc.want)
+		}
+		// The tail past the records holds no stale copies.
+		for i, r := range got[len(got):cap(got)] {
+			if r.RecordKey != "" {
+				t.Errorf("byFile=%v: slot %d past the end still holds %s", tc.byFile, len(got)+i, r.RecordKey)
+			}
+		}
+	}
+}
