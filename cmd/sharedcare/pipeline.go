@@ -344,6 +344,7 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 		}
 		total += n
 	}
+	log.Debug("person record rows to read", "rows", total)
 	recs := make([]personindex.Record, 0, total)
 	for _, ps := range sources {
 		before := len(recs)
