@@ -245,13 +245,13 @@ func loadModel(cfg *config.Config) (*match.Model, error) {
 // with, as long as the configured model and seed are unchanged, so a
 // night's cost does not include training and links do not shift because
 // of a re-estimate. Term frequencies always come from the current records.
-func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs []personindex.Record, prev *personindex.Previous, reuse bool, log *slog.Logger) (*personindex.Output, error) {
+func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *personindex.Persons, prev *personindex.Previous, reuse bool, log *slog.Logger) (*personindex.Output, error) {
 	m, err := loadModel(cfg)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("matching model: %w", err)}
 	}
 	if m == nil {
-		links, st := personindex.Build(recs, prev)
+		links, st := personindex.Build(recs.Records(), prev)
 		return &personindex.Output{Links: personindex.LinksOf(links), Stats: st}, nil
 	}
 	ds, err := personindex.ReadDecisions(lake)
@@ -271,7 +271,7 @@ func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs []per
 			}
 		}
 	}
-	out, err := personindex.BuildMatched(ctx, recs, prev, opt)
+	out, err := personindex.BuildMatchedPersons(ctx, recs, prev, opt)
 	if err != nil {
 		return nil, fmt.Errorf("matching person records: %w", err)
 	}
@@ -345,16 +345,15 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 		total += n
 	}
 	log.Debug("person record rows to read", "rows", total)
-	recs := make([]personindex.Record, 0, total)
+	recs := personindex.NewPersons(total)
 	for _, ps := range sources {
-		before := len(recs)
-		var err error
-		if recs, err = personindex.ReadPersons(ctx, lake, ps, nil, recs); err != nil {
+		before := recs.Len()
+		if err := personindex.ReadPersons(ctx, lake, ps, nil, recs); err != nil {
 			return personindex.Stats{}, fmt.Errorf("reading person records of %s: %w", ps.Source, err)
 		}
-		log.Debug("person records read", "source", ps.Source, "records", len(recs)-before)
+		log.Debug("person records read", "source", ps.Source, "records", recs.Len()-before)
 	}
-	if len(recs) == 0 {
+	if recs.Len() == 0 {
 		return personindex.Stats{}, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
 	}
 	pr := <-prevc

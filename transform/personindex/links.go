@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -185,28 +186,21 @@ func (ls *Links) groupOf(source, system, entity string, gi *groupIndex) uint16 {
 
 // standardisedLinks standardises recs (ordered as the index is) into
 // Links, in chunks on every core. Every record starts as a singleton.
-func standardisedLinks(recs []Record) *Links {
-	ls := newLinks(len(recs))
-	gi := groupIndex{}
-	for i := range recs {
-		r := &recs[i]
-		ls.recs[i].group = ls.groupOf(r.Source, r.System, r.Entity, &gi)
-	}
+func standardisedLinks(recs *Persons) *Links {
+	ls := newLinks(recs.Len())
+	ls.groups = slices.Clone(recs.groups)
 	const chunk = 16384
-	forEachUnit(context.Background(), (len(recs)+chunk-1)/chunk, func(c int) error {
-		for i := c * chunk; i < min(len(recs), (c+1)*chunk); i++ {
-			r := &recs[i]
-			nhs, status := nhsStatus(r.NHSNumber)
-			pc := standardise.ParsePostcode(r.Postcode)
-			s := slimLink{key: r.RecordKey, group: ls.recs[i].group, dob: noDate,
-				given: ls.dict.id(standardise.Name(r.GivenName)), family: ls.dict.id(standardise.Name(r.Family)),
+	forEachUnit(context.Background(), (recs.Len()+chunk-1)/chunk, func(c int) error {
+		for i := c * chunk; i < min(recs.Len(), (c+1)*chunk); i++ {
+			r := &recs.recs[i]
+			nhs, status := nhsStatus(r.nhs)
+			pc := standardise.ParsePostcode(recs.dict.get(r.postcode))
+			s := slimLink{key: r.key, group: r.group, dob: r.dob,
+				given: ls.dict.id(standardise.Name(recs.dict.get(r.given))), family: ls.dict.id(standardise.Name(recs.dict.get(r.family))),
 				postcode: ls.dict.id(pc.Full), district: ls.dict.id(pc.District),
-				sex: ls.dict.id(standardise.Sex(r.Sex)), status: ls.dict.id(status)}
+				sex: ls.dict.id(standardise.Sex(recs.dict.get(r.sex))), status: ls.dict.id(status)}
 			if v, ok := nhsValue(nhs); ok {
 				s.nhs = v
-			}
-			if !r.BirthDate.IsZero() {
-				s.dob = int32(arrow.Date32FromTime(r.BirthDate))
 			}
 			ls.recs[i] = s
 		}
@@ -259,6 +253,9 @@ func (d *dictionary) id(s string) uint32 {
 		if len(x.vals) == 1<<dictLocalBits {
 			panic("personindex: more than 67 million distinct values in one dictionary shard")
 		}
+		// A copy: s may point into a Parquet batch's buffer, which it
+		// would keep whole.
+		s = strings.Clone(s)
 		local = uint32(len(x.vals))
 		x.ids[s] = local
 		x.vals = append(x.vals, s)

@@ -78,7 +78,7 @@ func TestStandardisedLinksAsLinks(t *testing.T) {
 		recs = append(recs, r)
 	}
 	want := standardised(recs)
-	ls := standardisedLinks(recs)
+	ls := standardisedLinks(PersonsOf(recs))
 	for i := range want {
 		if got, w := ls.At(i), want[i]; !sameLink(got, w) {
 			t.Fatalf("record %d:\n got %+v\nwant %+v", i, got, w)
@@ -113,7 +113,9 @@ func TestSortRecords(t *testing.T) {
 	slices.SortStableFunc(want, func(a, b Record) int {
 		return cmp.Or(strings.Compare(a.Source, b.Source), strings.Compare(a.Entity, b.Entity), strings.Compare(a.RecordKey, b.RecordKey))
 	})
-	sortRecords(recs)
+	p := PersonsOf(recs)
+	sortRecords(p)
+	recs = p.Records()
 	for i := range want {
 		if recs[i].Source != want[i].Source || recs[i].Entity != want[i].Entity || recs[i].RecordKey != want[i].RecordKey || recs[i].GivenName != want[i].GivenName {
 			t.Fatalf("record %d: got %s/%s/%s (%s), want %s/%s/%s (%s)", i, recs[i].Source, recs[i].Entity, recs[i].RecordKey, recs[i].GivenName,

@@ -95,7 +95,9 @@ func standardised(recs []Record) []Link {
 // group is sorted on its keys alone, through a compact slice of keys
 // rather than the records, which are large; then the records are moved
 // once, cycle by cycle, to their places.
-func sortRecords(recs []Record) {
+func sortRecords(p *Persons) {
+	recs := p.recs
+	src := func(i int) *linkGroup { return &p.groups[recs[i].group] }
 	type group struct {
 		source, entity string
 		lo, hi         int
@@ -103,10 +105,10 @@ func sortRecords(recs []Record) {
 	var groups []group
 	for i := 0; i < len(recs); {
 		j := i + 1
-		for j < len(recs) && recs[j].Source == recs[i].Source && recs[j].Entity == recs[i].Entity {
+		for j < len(recs) && src(j).source == src(i).source && src(j).entity == src(i).entity {
 			j++
 		}
-		groups = append(groups, group{recs[i].Source, recs[i].Entity, i, j})
+		groups = append(groups, group{src(i).source, src(i).entity, i, j})
 		i = j
 	}
 	slices.SortStableFunc(groups, func(a, b group) int {
@@ -129,7 +131,7 @@ func sortRecords(recs []Record) {
 		ks = ks[:0]
 		for _, g := range groups[gi:gj] {
 			for i := g.lo; i < g.hi; i++ {
-				ks = append(ks, keyed{recs[i].RecordKey, int32(i)})
+				ks = append(ks, keyed{recs[i].key, int32(i)})
 			}
 		}
 		sortOnTwoCores(ks, func(a, b keyed) int {
@@ -164,9 +166,14 @@ func sortRecords(recs []Record) {
 
 // BuildMatched links recs with the Fellegi–Sunter matcher (deterministic
 // NHS-number rule, probabilistic scoring, source-asserted links, clerical
-// decisions) and gives each cluster a persistent person id. It reorders
-// recs by source, entity and record key.
+// decisions) and gives each cluster a persistent person id.
 func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchOptions) (*Output, error) {
+	return BuildMatchedPersons(ctx, PersonsOf(recs), prev, opt)
+}
+
+// BuildMatchedPersons is BuildMatched on records held compactly. It
+// reorders them by source, entity and record key.
+func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt MatchOptions) (*Output, error) {
 	if prev == nil {
 		prev = &Previous{}
 	}
@@ -182,30 +189,35 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 		log.Debug("index phase", "phase", name, "seconds", time.Since(t0).Round(10*time.Millisecond).Seconds())
 		t0 = time.Now()
 	}
+	recs.dict.seal() // every record is in
 	sortRecords(recs)
 	phase("sort")
 	links := standardisedLinks(recs)
 	phase("standardise")
 	// The matcher reads the fields from the records themselves: columns
 	// of strings would take 16 bytes a record and field.
-	t := &match.Table{ID: make([]string, len(recs)), Get: map[string]func(int) string{}, Links: make([][]string, len(recs))}
+	n := recs.Len()
+	t := &match.Table{ID: make([]string, n), Get: map[string]func(int) string{}, Links: make([][]string, n)}
+	raw := func(f func(r *personRec) uint32) func(int) string {
+		return func(i int) string { return recs.dict.get(f(&recs.recs[i])) }
+	}
 	get := map[string]func(int) string{
-		"nhs_number":  func(i int) string { return recs[i].NHSNumber },
-		"given_name":  func(i int) string { return recs[i].GivenName },
-		"family_name": func(i int) string { return recs[i].Family },
+		"nhs_number":  func(i int) string { return recs.recs[i].nhs },
+		"given_name":  raw(func(r *personRec) uint32 { return r.given }),
+		"family_name": raw(func(r *personRec) uint32 { return r.family }),
 		"dob": func(i int) string {
-			if d := recs[i].BirthDate; !d.IsZero() {
+			if d := recs.birthDate(i); !d.IsZero() {
 				return d.Format("2006-01-02")
 			}
 			return ""
 		},
-		"sex":      func(i int) string { return recs[i].Sex },
-		"postcode": func(i int) string { return recs[i].Postcode },
+		"sex":      raw(func(r *personRec) uint32 { return r.sex }),
+		"postcode": raw(func(r *personRec) uint32 { return r.postcode }),
 	}
-	for i := range recs {
-		r := &recs[i]
-		t.ID[i] = RecordID(r.Source, r.Entity, r.RecordKey)
-		t.Links[i] = r.Links
+	for i := range n {
+		g := recs.groups[recs.recs[i].group]
+		t.ID[i] = RecordID(g.source, g.entity, recs.recs[i].key)
+		t.Links[i] = recs.linksOf(i)
 	}
 	for _, f := range opt.Model.Fields {
 		g, ok := get[f.Name]

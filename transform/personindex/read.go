@@ -147,17 +147,17 @@ func personUnits(lake string, ps PersonSource) ([]parquetUnit, error) {
 	return units, nil
 }
 
-// ReadPersons appends the current person-level records of one source to
-// dst. When a record key appears more than once (an HL7 feed sends a
-// patient's demographics with every message), the last one read wins, in
-// the place of the first: files are read in run order and rows in their
-// order within a file.
+// ReadPersons adds the current person-level records of one source to dst.
+// When a record key appears more than once (an HL7 feed sends a patient's
+// demographics with every message), the last one read wins, in the place
+// of the first: files are read in run order and rows in their order
+// within a file.
 //
 // Records are read straight into dst, each row group into its own stretch,
 // then closed up in place: with dst sized by PersonRows nothing is copied
 // to a second slice. At 3,000,000 persons the copies (row groups' records,
 // then a source's, then every source's) were 800 MB at the read's peak.
-func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.Allocator, dst []Record) ([]Record, error) {
+func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.Allocator, dst *Persons) error {
 	key := ps.Key
 	if len(key) == 0 {
 		key = []string{"record_key"}
@@ -172,22 +172,24 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	// from their statistics without being read.
 	units, err := personUnits(lake, ps)
 	if err != nil {
-		return dst, err
+		return err
 	}
-	base := len(dst)
+	group := dst.groupOf(ps.Source, ps.System, ps.Entity, &groupIndex{})
+	base := len(dst.recs)
 	off := make([]int, len(units)+1)
 	for u, un := range units {
 		off[u+1] = off[u] + int(un.rows)
 	}
-	dst = slices.Grow(dst, off[len(units)])[:base+off[len(units)]]
+	recs := slices.Grow(dst.recs, off[len(units)])[:base+off[len(units)]]
+	dst.recs = recs[:base]
 	got := make([]int, len(units))
 	err = forEachUnit(ctx, len(units), func(u int) error {
-		out := dst[base+off[u] : base+off[u+1]]
+		out := recs[base+off[u] : base+off[u+1]]
+		kp := make([]string, k)
 		err := readParquet(ctx, units[u].path, cols, []int{units[u].group}, mem, func(c []arrow.Array, i int) error {
 			if ps.ByFile && ps.Landing.LatestRun[str(c[n+1], i)] != str(c[n], i) {
 				return nil // superseded by a later landing of the same file
 			}
-			kp := make([]string, k)
 			for j := range k {
 				kp[j] = text(c[j], i)
 			}
@@ -198,16 +200,23 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 			if got[u] == len(out) {
 				return fmt.Errorf("%s row group %d has more rows than its metadata says (%d)", units[u].path, units[u].group, len(out))
 			}
-			r := Record{
-				Source: ps.Source, System: ps.System, Entity: ps.Entity, RecordKey: rk,
-				NHSNumber: str(c[k], i), GivenName: str(c[k+1], i), Family: str(c[k+2], i),
-				BirthDate: date(c[k+3], i), Sex: str(c[k+4], i), Postcode: str(c[k+5], i),
+			// Key and NHS number are copied: they would keep the batch's
+			// buffers. The other values are kept once each in dst.dict.
+			r := personRec{key: strings.Clone(rk), nhs: strings.Clone(str(c[k], i)), group: group, dob: noDate,
+				given: dst.dict.id(str(c[k+1], i)), family: dst.dict.id(str(c[k+2], i)),
+				sex: dst.dict.id(str(c[k+4], i)), postcode: dst.dict.id(str(c[k+5], i))}
+			if d := c[k+3]; !d.IsNull(i) {
+				r.dob = int32(d.(*array.Date32).Value(i))
 			}
 			if ps.LinksColumn != "" {
+				var links []string
 				for _, ref := range list(c[n+2], i) {
 					if id := linkTarget(ref); id != "" {
-						r.Links = append(r.Links, RecordID(ps.Source, ps.Entity, id))
+						links = append(links, RecordID(ps.Source, ps.Entity, id))
 					}
+				}
+				if len(links) > 0 {
+					r.links = dst.addLinks(links)
 				}
 			}
 			out[got[u]] = r
@@ -217,41 +226,46 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 		return err
 	})
 	if err != nil {
-		clear(dst[base:])
-		return dst[:base], fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
+		clear(recs[base:])
+		return fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
 	}
 	// Close up in place: a record is only ever moved down.
 	index := make(map[string]int, off[len(units)])
 	w := base
 	for u := range units {
 		for j := range got[u] {
-			r := &dst[base+off[u]+j]
-			if at, ok := index[r.RecordKey]; ok {
-				dst[at] = *r
+			r := &recs[base+off[u]+j]
+			if at, ok := index[r.key]; ok {
+				recs[at] = *r
 				continue
 			}
-			index[r.RecordKey] = w
-			dst[w] = *r
+			index[r.key] = w
+			recs[w] = *r
 			w++
 		}
 	}
-	clear(dst[w:])
-	dst = dst[:w]
-	recs := dst
+	clear(recs[w:])
+	dst.recs = recs[:w]
 	if ps.Merges != nil {
 		for _, f := range ps.Merges.Files {
 			err := ReadParquet(ctx, filepath.Join(lake, filepath.FromSlash(f)), []string{"record_key", "prior_record_key"}, mem, func(c []arrow.Array, i int) error {
 				if at, ok := index[str(c[0], i)]; ok && str(c[1], i) != "" {
-					recs[at].Links = append(recs[at].Links, RecordID(ps.Source, ps.Entity, str(c[1], i)))
+					r := &dst.recs[at]
+					links := append(slices.Clip(dst.linksOf(at)), RecordID(ps.Source, ps.Entity, str(c[1], i)))
+					if r.links > 0 {
+						dst.links[r.links-1] = links
+					} else {
+						r.links = dst.addLinks(links)
+					}
 				}
 				return nil
 			})
 			if err != nil {
-				return nil, fmt.Errorf("reading merges of %s: %w", ps.Source, err)
+				return fmt.Errorf("reading merges of %s: %w", ps.Source, err)
 			}
 		}
 	}
-	return recs, nil
+	return nil
 }
 
 // parquetUnit is one row group of a Parquet file.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,13 +100,14 @@ func TestReadPersons(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dst := make([]Record, 1, 1+max)
-		dst[0] = Record{Source: "acute", RecordKey: "x"}
-		got, err := ReadPersons(context.Background(), lake, ps, nil, dst)
-		if err != nil {
+		dst := PersonsOf([]Record{{Source: "acute", RecordKey: "x"}})
+		dst.recs = slices.Grow(dst.recs, max)
+		before := &dst.recs[0]
+		if err := ReadPersons(context.Background(), lake, ps, nil, dst); err != nil {
 			t.Fatal(err)
 		}
-		if &got[0] != &dst[0] {
+		got := dst.Records()
+		if &dst.recs[0] != before {
 			t.Errorf("byFile=%v: the records went to a new slice although dst had room for %d", tc.byFile, max)
 		}
 		if got[0].Source != "acute" || got[0].RecordKey != "x" {
@@ -125,9 +127,9 @@ func TestReadPersons(t *testing.T) {
 			t.Errorf("byFile=%v:\n got %s\nwant %s", tc.byFile, s, tc.want)
 		}
 		// The tail past the records holds no stale copies.
-		for i, r := range got[len(got):cap(got)] {
-			if r.RecordKey != "" {
-				t.Errorf("byFile=%v: slot %d past the end still holds %s", tc.byFile, len(got)+i, r.RecordKey)
+		for i, r := range dst.recs[len(dst.recs):cap(dst.recs)] {
+			if r.key != "" {
+				t.Errorf("byFile=%v: slot %d past the end still holds %s", tc.byFile, len(dst.recs)+i, r.key)
 			}
 		}
 	}

@@ -1,0 +1,118 @@
+package personindex
+
+import (
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Persons is a set of person-level source records, held compactly for a
+// region's worth: a Record takes 184 bytes and keeps the Parquet batch
+// buffers its strings point into, about 60 bytes more; here a record takes
+// 64. Names, sex and postcodes repeat, so each value is kept once (copied
+// out of the batch) and referred to by number; the date of birth is a day;
+// the few records with source links refer to them by number.
+type Persons struct {
+	recs   []personRec
+	groups []linkGroup
+	dict   *dictionary // raw values
+	mu     sync.Mutex  // guards links while row groups are read at once
+	links  [][]string  // by personRec.links−1
+}
+
+type personRec struct {
+	key      string
+	nhs      string // as written in the source
+	given    uint32 // dictionary ids of the raw values; 0 is ""
+	family   uint32
+	sex      uint32
+	postcode uint32
+	dob      int32 // days since 1970; noDate when unknown
+	group    uint16
+	links    uint32 // 1 + index in Persons.links; 0: none
+}
+
+// NewPersons returns an empty set with room for n records.
+func NewPersons(n int) *Persons {
+	return &Persons{recs: make([]personRec, 0, n), dict: newDictionary()}
+}
+
+// PersonsOf holds recs compactly.
+func PersonsOf(recs []Record) *Persons {
+	p := NewPersons(len(recs))
+	gi := groupIndex{}
+	for i := range recs {
+		p.recs = append(p.recs, p.pack(&recs[i], &gi))
+	}
+	return p
+}
+
+// Len is the number of records.
+func (p *Persons) Len() int { return len(p.recs) }
+
+// Record returns record i.
+func (p *Persons) Record(i int) Record {
+	r := &p.recs[i]
+	g := p.groups[r.group]
+	out := Record{Source: g.source, System: g.system, Entity: g.entity, RecordKey: r.key, NHSNumber: r.nhs,
+		GivenName: p.dict.get(r.given), Family: p.dict.get(r.family), Sex: p.dict.get(r.sex), Postcode: p.dict.get(r.postcode)}
+	if r.dob != noDate {
+		out.BirthDate = arrow.Date32(r.dob).ToTime()
+	}
+	if r.links > 0 {
+		out.Links = p.links[r.links-1]
+	}
+	return out
+}
+
+// Records returns every record as a Record.
+func (p *Persons) Records() []Record {
+	out := make([]Record, len(p.recs))
+	for i := range out {
+		out[i] = p.Record(i)
+	}
+	return out
+}
+
+func (p *Persons) groupOf(source, system, entity string, gi *groupIndex) uint16 {
+	ls := Links{groups: p.groups}
+	g := ls.groupOf(source, system, entity, gi)
+	p.groups = ls.groups
+	return g
+}
+
+// pack makes r compact; groups are added serially only.
+func (p *Persons) pack(r *Record, gi *groupIndex) personRec {
+	pr := personRec{key: r.RecordKey, nhs: r.NHSNumber, group: p.groupOf(r.Source, r.System, r.Entity, gi), dob: noDate,
+		given: p.dict.id(r.GivenName), family: p.dict.id(r.Family), sex: p.dict.id(r.Sex), postcode: p.dict.id(r.Postcode)}
+	if !r.BirthDate.IsZero() {
+		pr.dob = int32(arrow.Date32FromTime(r.BirthDate))
+	}
+	if len(r.Links) > 0 {
+		pr.links = p.addLinks(r.Links)
+	}
+	return pr
+}
+
+// addLinks keeps a record's source links and returns their reference.
+func (p *Persons) addLinks(l []string) uint32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.links = append(p.links, l)
+	return uint32(len(p.links))
+}
+
+func (p *Persons) linksOf(i int) []string {
+	if r := p.recs[i].links; r > 0 {
+		return p.links[r-1]
+	}
+	return nil
+}
+
+func (p *Persons) birthDate(i int) time.Time {
+	if d := p.recs[i].dob; d != noDate {
+		return arrow.Date32(d).ToTime()
+	}
+	return time.Time{}
+}
