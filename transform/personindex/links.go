@@ -166,21 +166,28 @@ type groupIndex struct {
 }
 
 func (ls *Links) groupOf(source, system, entity string, gi *groupIndex) uint16 {
+	return groupOf(&ls.groups, source, system, entity, gi)
+}
+
+// groupOf returns the number of a source, system and entity in groups,
+// adding it when new.
+func groupOf(groups *[]linkGroup, source, system, entity string, gi *groupIndex) uint16 {
 	want := linkGroup{source, system, entity}
-	if gi.ok && ls.groups[gi.last] == want {
+	gs := *groups
+	if gi.ok && gs[gi.last] == want {
 		return uint16(gi.last)
 	}
-	for j, g := range ls.groups {
+	for j, g := range gs {
 		if g == want {
 			gi.last, gi.ok = j, true
 			return uint16(j)
 		}
 	}
-	if len(ls.groups) == math.MaxUint16 {
+	if len(gs) == math.MaxUint16 {
 		panic("personindex: more than 65,535 sources and entities")
 	}
-	ls.groups = append(ls.groups, want)
-	gi.last, gi.ok = len(ls.groups)-1, true
+	*groups = append(gs, want)
+	gi.last, gi.ok = len(gs), true
 	return uint16(gi.last)
 }
 

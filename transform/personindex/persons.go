@@ -76,10 +76,7 @@ func (p *Persons) Records() []Record {
 }
 
 func (p *Persons) groupOf(source, system, entity string, gi *groupIndex) uint16 {
-	ls := Links{groups: p.groups}
-	g := ls.groupOf(source, system, entity, gi)
-	p.groups = ls.groups
-	return g
+	return groupOf(&p.groups, source, system, entity, gi)
 }
 
 // pack makes r compact; groups are added serially only.
