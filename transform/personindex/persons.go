@@ -8,11 +8,12 @@ import (
 )
 
 // Persons is a set of person-level source records, held compactly for a
-// region's worth: a Record takes 184 bytes and keeps the Parquet batch
+// region's worth: a Record takes 192 bytes and keeps the Parquet batch
 // buffers its strings point into, about 60 bytes more; here a record takes
-// 64. Names, sex and postcodes repeat, so each value is kept once (copied
-// out of the batch) and referred to by number; the date of birth is a day;
-// the few records with source links refer to them by number.
+// 64, and copies of its key and NHS number about 32 more. Names, sex and
+// postcodes repeat, so each value is kept once (copied out of the batch)
+// and referred to by number; the date of birth is a day; the few records
+// with source links refer to them by number.
 type Persons struct {
 	recs   []personRec
 	groups []linkGroup
