@@ -150,7 +150,7 @@ func LinksOf(links []Link) *Links {
 			s.nhs = nhsText | uint64(ls.dict.id(l.NHSNumber))
 		}
 		if !l.BirthDate.IsZero() {
-			s.dob = int32(arrow.Date32FromTime(l.BirthDate))
+			s.dob = dayOf(l.BirthDate)
 		}
 		ls.recs[i] = s
 		ls.setRule(i, l.Rule, l.Weight)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sharedcare/sharedcare/transform/standardise"
 )
 
 // sameLink compares links with NaN weights equal.
@@ -57,6 +59,12 @@ func TestLinksRoundTrip(t *testing.T) {
 			t.Fatalf("link %d:\n got %+v\nwant %+v", i, got, want)
 		}
 	}
+	// A date of birth keeps its calendar day whatever its location.
+	east := time.FixedZone("UTC+10", 10*3600)
+	d := LinksOf([]Link{{Source: "gp", BirthDate: time.Date(1980, 6, 1, 0, 0, 0, 0, east)}}).At(0).BirthDate
+	if want := time.Date(1980, 6, 1, 0, 0, 0, 0, time.UTC); !d.Equal(want) {
+		t.Errorf("birth date 1980-06-01 in UTC+10 came back as %v", d)
+	}
 	if (*Links)(nil).Len() != 0 {
 		t.Error("a nil Links is not empty")
 	}
@@ -77,7 +85,7 @@ func TestStandardisedLinksAsLinks(t *testing.T) {
 		}
 		recs = append(recs, r)
 	}
-	want := standardised(recs)
+	want := standardisedRef(recs)
 	ls := standardisedLinks(PersonsOf(recs))
 	for i := range want {
 		if got, w := ls.At(i), want[i]; !sameLink(got, w) {
@@ -122,4 +130,20 @@ func TestSortRecords(t *testing.T) {
 				want[i].Source, want[i].Entity, want[i].RecordKey, want[i].GivenName)
 		}
 	}
+}
+
+// standardisedRef is the index's standardisation written out plainly,
+// one Link at a time.
+func standardisedRef(recs []Record) []Link {
+	links := make([]Link, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		nhs, status := nhsStatus(r.NHSNumber)
+		pc := standardise.ParsePostcode(r.Postcode)
+		links[i] = Link{Source: r.Source, System: r.System, Entity: r.Entity, RecordKey: r.RecordKey,
+			NHSNumber: nhs, NHSStatus: status,
+			GivenName: standardise.Name(r.GivenName), Family: standardise.Name(r.Family),
+			BirthDate: r.BirthDate, Sex: standardise.Sex(r.Sex), Postcode: pc.Full, District: pc.District}
+	}
+	return links
 }

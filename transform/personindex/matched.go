@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/transform/match"
-	"github.com/sharedcare/sharedcare/transform/standardise"
 )
 
 // RecordID is the id of a source record in the matcher, explanations and
@@ -68,25 +67,6 @@ func (o *Output) Evidence(p match.Pair) []match.Evidence {
 		return p.Evidence
 	}
 	return o.evidence(p)
-}
-
-// standardised standardises recs, in chunks on every core.
-func standardised(recs []Record) []Link {
-	links := make([]Link, len(recs))
-	const chunk = 16384
-	forEachUnit(context.Background(), (len(recs)+chunk-1)/chunk, func(c int) error {
-		for i := c * chunk; i < min(len(recs), (c+1)*chunk); i++ {
-			r := &recs[i]
-			nhs, status := nhsStatus(r.NHSNumber)
-			pc := standardise.ParsePostcode(r.Postcode)
-			links[i] = Link{Source: r.Source, System: r.System, Entity: r.Entity, RecordKey: r.RecordKey,
-				NHSNumber: nhs, NHSStatus: status,
-				GivenName: standardise.Name(r.GivenName), Family: standardise.Name(r.Family),
-				BirthDate: r.BirthDate, Sex: standardise.Sex(r.Sex), Postcode: pc.Full, District: pc.District}
-		}
-		return nil
-	})
-	return links
 }
 
 // sortRecords orders recs by source, entity and record key (a record's

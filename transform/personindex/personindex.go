@@ -82,7 +82,7 @@ func Build(recs []Record, prev *Previous) ([]Link, Stats) {
 	if prev == nil {
 		prev = &Previous{}
 	}
-	links := standardised(recs)
+	links := standardisedLinks(PersonsOf(recs)).Slice()
 	sort.Slice(links, func(i, j int) bool {
 		a, b := links[i], links[j]
 		if a.Source != b.Source {

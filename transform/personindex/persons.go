@@ -85,7 +85,7 @@ func (p *Persons) pack(r *Record, gi *groupIndex) personRec {
 	pr := personRec{key: r.RecordKey, nhs: r.NHSNumber, group: p.groupOf(r.Source, r.System, r.Entity, gi), dob: noDate,
 		given: p.dict.id(r.GivenName), family: p.dict.id(r.Family), sex: p.dict.id(r.Sex), postcode: p.dict.id(r.Postcode)}
 	if !r.BirthDate.IsZero() {
-		pr.dob = int32(arrow.Date32FromTime(r.BirthDate))
+		pr.dob = dayOf(r.BirthDate)
 	}
 	if len(r.Links) > 0 {
 		pr.links = p.addLinks(r.Links)
@@ -113,4 +113,10 @@ func (p *Persons) birthDate(i int) time.Time {
 		return arrow.Date32(d).ToTime()
 	}
 	return time.Time{}
+}
+
+// dayOf is t's calendar date, in t's own location, as days since 1970.
+func dayOf(t time.Time) int32 {
+	y, m, d := t.Date()
+	return int32(arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)))
 }
