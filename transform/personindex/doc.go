@@ -2,16 +2,25 @@
 // records of every source: each record is standardised (transform/standardise,
 // transform/nhsnumber) and linked to one person.
 //
-// This version links on a valid NHS number only: records sharing a number
-// that passes Modulus 11 are one person (rule "nhs_number"); a record with a
-// missing or invalid number is a person of its own (rule "singleton"). The
-// probabilistic matcher of DESIGN.md replaces the second rule.
+// BuildMatched (BuildMatchedPersons in the pipeline) links with the
+// Fellegi–Sunter matcher of transform/match: the deterministic NHS-number
+// rule, probabilistic scoring, links the sources assert and clerical
+// decisions. Build, used when no matching model is configured, links on a
+// valid NHS number only: records sharing a number that passes Modulus 11 are
+// one person (rule "nhs_number"); any other record is a person of its own
+// (rule "singleton").
 //
-// Person ids persist: a cluster keeps the id that any of its records, or its
-// NHS number, had in the previous index; new clusters take fresh ids above
-// the previous maximum, in a deterministic order, so the same inputs and the
-// same previous index always give the same ids.
+// Person ids persist: a cluster keeps the id that most of its records, or
+// its NHS numbers, had in the previous index; new clusters take fresh ids
+// above the previous maximum, in a deterministic order, so the same inputs
+// and the same previous index always give the same ids.
+//
+// A night holds every current person record, so records (Persons), links
+// (Links) and the previous index (Previous) are held compactly: repeated
+// strings once each, numbers and dates as integers.
 //
 // The index is written as LAKE/index/run=R/person_link.parquet, one row per
-// source record, followed by the marker LAKE/index/run=R/_SUCCESS.
+// source record, with person_match.parquet (link and review pairs and their
+// evidence), person_change.parquet (merges and splits) and the trained
+// model, followed by the marker LAKE/index/run=R/_SUCCESS.
 package personindex
