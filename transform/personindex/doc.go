@@ -10,10 +10,11 @@
 // one person (rule "nhs_number"); any other record is a person of its own
 // (rule "singleton").
 //
-// Person ids persist: a cluster keeps the id that most of its records, or
-// its NHS numbers, had in the previous index; new clusters take fresh ids
-// above the previous maximum, in a deterministic order, so the same inputs
-// and the same previous index always give the same ids.
+// Person ids persist: a cluster keeps an id that its records, or its NHS
+// numbers, had in the previous index (BuildMatched: the one most of its
+// records had); new clusters take fresh ids above the previous maximum, in
+// a deterministic order, so the same inputs and the same previous index
+// always give the same ids.
 //
 // A night holds every current person record, so records (Persons), links
 // (Links) and the previous index (Previous) are held compactly: repeated
