@@ -27,6 +27,7 @@ import (
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/history"
 	"github.com/sharedcare/sharedcare/extract"
+	"github.com/sharedcare/sharedcare/extract/synth"
 	"github.com/sharedcare/sharedcare/load"
 	"github.com/sharedcare/sharedcare/transform/match"
 )
@@ -131,7 +132,7 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 	var m meter
 
 	// The region, generated once and cached.
-	region := filepath.Join(c.Cache, fmt.Sprintf("region-p%d-s%d-m%d", c.Persons, c.Seed, c.Months))
+	region := filepath.Join(c.Cache, fmt.Sprintf("region-p%d-s%d-m%d-v%d", c.Persons, c.Seed, c.Months, synth.Version))
 	end := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC) // fixed, so cached regions stay comparable
 	if _, err := os.Stat(filepath.Join(region, ".complete")); err != nil {
 		os.RemoveAll(region)

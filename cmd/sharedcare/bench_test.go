@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sharedcare/sharedcare/extract/synth"
 )
 
 // TestBenchCommand runs `sharedcare bench` on a tiny region with two
@@ -66,7 +69,7 @@ func TestBenchCommand(t *testing.T) {
 		t.Errorf("the Markdown lacks the nights:\n%s", md)
 	}
 	// The region is cached: a second run finds it and does not regenerate.
-	if _, err := os.Stat(filepath.Join(dir, "regions", "region-p300-s3-m13", ".complete")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "regions", fmt.Sprintf("region-p300-s3-m13-v%d", synth.Version), ".complete")); err != nil {
 		t.Errorf("region not cached: %v", err)
 	}
 }

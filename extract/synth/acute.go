@@ -104,9 +104,13 @@ func (g *gen) acPlanFor(p *person) *acPlan {
 		pl.dup = p.view(r, ratesDup)
 		pl.merged = r.chance(0.75)
 	}
-	n := 1
-	for n < 6 && r.chance(0.4) {
-		n++
+	n := 0
+	for range g.windows(r) {
+		k := 1
+		for k < 6 && r.chance(0.4) {
+			k++
+		}
+		n += k
 	}
 	if pl.hasDup && n < 2 {
 		n = 2

@@ -225,7 +225,10 @@ func (g *gen) mhPerson(p *person) []mhRef {
 	}
 	subj := fhirRef{Reference: "Patient/" + id}
 	first := max(g.pop.firstDay, p.dob.day())
-	nEnc := r.between(1, 8)
+	nEnc := 0
+	for range g.windows(r) {
+		nEnc += r.between(1, 8)
+	}
 	for range nEnc {
 		day := r.between(first, g.endDay)
 		sec := r.between(9*3600, 17*3600)

@@ -15,6 +15,12 @@ import (
 	"time"
 )
 
+// Version numbers the generator's output: it changes whenever the same
+// Config gives different bytes, so that regions cached by an older
+// generator are not taken for this one's. Version 2: hospital and mental
+// health episodes grow with Months (see windows).
+const Version = 2
+
 // Config says what region to generate.
 type Config struct {
 	// Out is the region directory; Generate creates it.
@@ -103,6 +109,21 @@ func monthsFor(cfg Config) ([]Date, error) {
 		}
 	}
 	return out, nil
+}
+
+// windows is how many 13-month windows of a person's hospital and mental
+// health episodes to draw: one for a 13-month region, and in proportion for
+// a longer one (the fraction by chance), so that a longer history holds more
+// activity at the same monthly rate rather than the same activity spread
+// thinner. It draws nothing from r for 13 months, so such a region is the
+// same as before it existed.
+func (g *gen) windows(r *rng) int {
+	w := float64(len(g.months)) / 13
+	n := int(w)
+	if f := w - float64(n); f > 1e-9 && r.chance(f) {
+		n++
+	}
+	return max(n, 1)
 }
 
 // gen holds one generation run: the region, its open files and counters.
