@@ -110,24 +110,32 @@ func (c *clusters) merge(a, b int32, manual bool) string {
 	return ""
 }
 
-// ids numbers the clusters in order of first record and names each by its
-// smallest record id.
-func (c *clusters) ids(recIDs []string) ([]int32, []string) {
+// number numbers the clusters in order of first record: each record's
+// cluster, and how many there are.
+func (c *clusters) number() ([]int32, int) {
 	n := len(c.parent)
 	out := make([]int32, n)
-	num := map[int32]int32{}
-	var names []string
+	num := make([]int32, n) // root → its cluster's number + 1
+	nc := int32(0)
 	for i := range n {
 		r := c.find(int32(i))
-		k, ok := num[r]
-		if !ok {
-			k = int32(len(names))
-			num[r] = k
-			names = append(names, recIDs[i])
-		} else if recIDs[i] < names[k] {
-			names[k] = recIDs[i]
+		if num[r] == 0 {
+			nc++
+			num[r] = nc
 		}
-		out[i] = k
+		out[i] = num[r] - 1
 	}
-	return out, names
+	return out, int(nc)
+}
+
+// clusterNames names each of nc clusters by the smallest id of its records.
+func clusterNames(cluster []int32, nc int, id func(i int) string) []string {
+	names := make([]string, nc)
+	seen := make([]bool, nc)
+	for i, k := range cluster {
+		if s := id(i); !seen[k] || s < names[k] {
+			names[k], seen[k] = s, true
+		}
+	}
+	return names
 }

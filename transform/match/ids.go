@@ -12,7 +12,7 @@ import (
 // took about 70: at two million persons the map was 190 MB of the
 // person index's heap, for a few look-ups (decisions, source links).
 type recordIndex struct {
-	ids  []string
+	id   func(i int) string
 	seed maphash.Seed
 	keys []hashPos // by hash, then position
 }
@@ -22,11 +22,11 @@ type hashPos struct {
 	i int32
 }
 
-// newRecordIndex indexes ids, which must be distinct.
-func newRecordIndex(ids []string) (*recordIndex, error) {
-	x := &recordIndex{ids: ids, seed: maphash.MakeSeed(), keys: make([]hashPos, len(ids))}
-	for i, id := range ids {
-		x.keys[i] = hashPos{maphash.String(x.seed, id), int32(i)}
+// newRecordIndex indexes the ids of n records, which must be distinct.
+func newRecordIndex(n int, id func(i int) string) (*recordIndex, error) {
+	x := &recordIndex{id: id, seed: maphash.MakeSeed(), keys: make([]hashPos, n)}
+	for i := range n {
+		x.keys[i] = hashPos{maphash.String(x.seed, id(i)), int32(i)}
 	}
 	slices.SortFunc(x.keys, func(a, b hashPos) int {
 		if c := cmp.Compare(a.h, b.h); c != 0 {
@@ -41,8 +41,8 @@ func newRecordIndex(ids []string) (*recordIndex, error) {
 		}
 		for j := s; j < e; j++ { // equal hashes: rare, compare the ids
 			for k := j + 1; k < e; k++ {
-				if ids[x.keys[j].i] == ids[x.keys[k].i] {
-					return nil, fmt.Errorf("matching: record id %q appears twice", ids[x.keys[j].i])
+				if a := id(int(x.keys[j].i)); a == id(int(x.keys[k].i)) {
+					return nil, fmt.Errorf("matching: record id %q appears twice", a)
 				}
 			}
 		}
@@ -56,7 +56,7 @@ func (x *recordIndex) find(id string) (int32, bool) {
 	h := maphash.String(x.seed, id)
 	j, _ := slices.BinarySearchFunc(x.keys, h, func(k hashPos, h uint64) int { return cmp.Compare(k.h, h) })
 	for ; j < len(x.keys) && x.keys[j].h == h; j++ {
-		if x.ids[x.keys[j].i] == id {
+		if x.id(int(x.keys[j].i)) == id {
 			return x.keys[j].i, true
 		}
 	}

@@ -2,8 +2,11 @@ package match
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -12,7 +15,7 @@ func TestRecordIndex(t *testing.T) {
 	for i := range 50000 {
 		ids = append(ids, "gp/patients/"+strconv.Itoa(i*7919%100003))
 	}
-	x, err := newRecordIndex(ids)
+	x, err := newRecordIndex(len(ids), func(i int) string { return ids[i] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +30,7 @@ func TestRecordIndex(t *testing.T) {
 		}
 	}
 	dup := append(ids[:1000:1000], "a", "b", ids[500])
-	if _, err := newRecordIndex(dup); err == nil || !strings.Contains(err.Error(), strconv.Quote(ids[500])+" appears twice") {
+	if _, err := newRecordIndex(len(dup), func(i int) string { return dup[i] }); err == nil || !strings.Contains(err.Error(), strconv.Quote(ids[500])+" appears twice") {
 		t.Errorf("duplicate id: err = %v", err)
 	}
 }
@@ -40,5 +43,92 @@ func TestMatchRejectsDuplicateIDs(t *testing.T) {
 	}
 	if _, err := Match(context.Background(), DefaultModel(), recs, Options{}); err == nil || !strings.Contains(err.Error(), `"a" appears twice`) {
 		t.Errorf("err = %v, want the duplicate id named", err)
+	}
+}
+
+// TestIDOf: a table giving its ids by Table.IDOf matches as one holding
+// them in Table.ID: the same clusters, cluster ids and pairs, with
+// decisions and source links found by id.
+func TestIDOf(t *testing.T) {
+	dir := t.TempDir()
+	generateRegion(t, dir, 3000)
+	tab, _ := loadRegion(t, dir)
+	first, err := MatchTable(context.Background(), DefaultModel(), tab, Options{Train: true, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds []Decision
+	for _, p := range first.Pairs {
+		if p.Rule == RuleSourceLink {
+			ds = append(ds, Decision{A: p.A, B: p.B, Accept: false})
+			break
+		}
+	}
+	for _, p := range first.Review {
+		ds = append(ds, Decision{A: p.B, B: p.A, Accept: true})
+		break
+	}
+	if len(ds) != 2 {
+		t.Fatalf("the region gave %d decisions to make, want a source link and a review pair", len(ds))
+	}
+	opts := Options{Train: true, Seed: 1, Decisions: ds}
+	want, err := MatchTable(context.Background(), DefaultModel(), tab, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := tab.ID
+	byFunc := *tab
+	byFunc.ID, byFunc.N = nil, len(ids)
+	var asked atomic.Int64
+	byFunc.IDOf = func(i int) string { asked.Add(1); return strings.Clone(ids[i]) }
+	got, err := MatchTable(context.Background(), DefaultModel(), &byFunc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asked.Load() == 0 {
+		t.Fatal("IDOf was never called")
+	}
+	if !slices.Equal(got.Cluster, want.Cluster) || got.Stats.Clusters != want.Stats.Clusters {
+		t.Fatalf("clusters differ: %d against %d", got.Stats.Clusters, want.Stats.Clusters)
+	}
+	if !maps.Equal(got.Clusters(), want.Clusters()) {
+		t.Error("cluster ids differ")
+	}
+	if len(got.Pairs) != len(want.Pairs) || got.Stats.UnknownDecisions != 0 || got.Stats.UnknownLinks != want.Stats.UnknownLinks {
+		t.Fatalf("%d pairs, %d unknown decisions, %d unknown links; want %d, 0, %d",
+			len(got.Pairs), got.Stats.UnknownDecisions, got.Stats.UnknownLinks, len(want.Pairs), want.Stats.UnknownLinks)
+	}
+	clerical := 0
+	for i, p := range got.Pairs {
+		w := want.Pairs[i]
+		if p.A != w.A || p.B != w.B || p.Weight != w.Weight || p.Band != w.Band || p.Rule != w.Rule || p.Note != w.Note || p.SameCluster != w.SameCluster {
+			t.Fatalf("pair %d: got %+v, want %+v", i, p, w)
+		}
+		if p.Rule == RuleClerical {
+			clerical++
+		}
+	}
+	if clerical != 2 {
+		t.Errorf("%d clerical pairs, want the 2 decisions", clerical)
+	}
+	// NoPairIDs: the same pairs, named by position only.
+	opts.NoPairIDs = true
+	bare, err := MatchTable(context.Background(), DefaultModel(), &byFunc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bare.Pairs) != len(want.Pairs) || len(bare.Review) != len(want.Review) {
+		t.Fatalf("NoPairIDs: %d pairs, %d review; want %d, %d", len(bare.Pairs), len(bare.Review), len(want.Pairs), len(want.Review))
+	}
+	for i, p := range bare.Pairs {
+		w := want.Pairs[i]
+		if p.A != "" || p.B != "" || bare.ID(p.AIndex) != w.A || bare.ID(p.BIndex) != w.B || p.Weight != w.Weight || p.Band != w.Band {
+			t.Fatalf("NoPairIDs pair %d: got %+v (%s~%s), want %+v", i, p, bare.ID(p.AIndex), bare.ID(p.BIndex), w)
+		}
+	}
+	for c := range int32(got.Stats.Clusters) {
+		if got.ClusterID(c) != want.ClusterID(c) {
+			t.Fatalf("cluster %d: id %q, want %q", c, got.ClusterID(c), want.ClusterID(c))
+		}
 	}
 }

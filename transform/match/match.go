@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -45,6 +46,10 @@ type Options struct {
 	// when asked. A pair's evidence takes 350 bytes, and a region of
 	// millions has about one link pair per two records.
 	NoEvidence bool
+	// NoPairIDs leaves Pair.A and Pair.B empty: AIndex and BIndex place
+	// the pair and Result.ID names its records. A caller that can name
+	// records itself saves two strings a pair.
+	NoPairIDs bool
 	// Logger receives warnings (blocks skipped for size); never identifiers.
 	Logger *slog.Logger
 }
@@ -124,10 +129,10 @@ type Result struct {
 	// Model is the model used (trained when Options.Train).
 	Model *Model
 	Train *TrainReport
-	// IDs are the record ids in input order; Cluster[i] indexes ClusterIDs.
-	IDs        []string
-	Cluster    []int32
-	ClusterIDs []string
+	// Cluster[i] is record i's cluster: clusters are numbered from 0 in
+	// the order of their first records (Stats.Clusters of them), and
+	// ClusterID names one.
+	Cluster []int32
 	// Pairs are the link and review pairs (and non-links with
 	// KeepNonLinks), ordered by record position.
 	Pairs []Pair
@@ -135,16 +140,26 @@ type Result struct {
 	Review []Pair
 	Stats  Stats
 
-	p   *prepared
-	sc  *scorer
-	idx *recordIndex
+	p     *prepared
+	sc    *scorer
+	idx   *recordIndex
+	id    func(i int) string
+	names func() []string
 }
+
+// ID is the id of record i (input order).
+func (r *Result) ID(i int) string { return r.id(i) }
+
+// ClusterID is cluster c's id: the smallest id of its records. The ids
+// are worked out on the first call, since a caller that numbers the
+// clusters itself (the person index) need not hold a string per cluster.
+func (r *Result) ClusterID(c int32) string { return r.names()[c] }
 
 // Clusters returns record id → cluster id.
 func (r *Result) Clusters() map[string]string {
-	out := make(map[string]string, len(r.IDs))
-	for i, id := range r.IDs {
-		out[id] = r.ClusterIDs[r.Cluster[i]]
+	out := make(map[string]string, len(r.Cluster))
+	for i, c := range r.Cluster {
+		out[r.id(i)] = r.ClusterID(c)
 	}
 	return out
 }
@@ -226,14 +241,14 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	}
 	t.pad()
 	n := t.Len()
-	idx, err := newRecordIndex(t.ID)
+	ids := t.idFunc()
+	idx, err := newRecordIndex(n, ids)
 	if err != nil {
 		return nil, err
 	}
 	// Nothing below refers to t after prepare, so the field columns (a
 	// string header per record and field, with the raw values) can be
 	// collected while pairs are compared.
-	ids := t.ID
 	// Few records carry source links: they are kept sparsely, and the
 	// table's slice (24 bytes a record) can go.
 	type srcLink struct {
@@ -254,7 +269,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	b := buildBlocks(m, p, opts.Workers)
 	cmpr := newComparer(m, p)
 	phase("block")
-	res := &Result{Model: m, IDs: ids, p: p, idx: idx}
+	res := &Result{Model: m, p: p, idx: idx, id: ids}
 	if opts.Train {
 		tm, rep, err := train(ctx, m, p, b, cmpr, opts)
 		if err != nil {
@@ -422,9 +437,9 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			st.RefusedMerges++
 		}
 	}
-	res.Cluster, res.ClusterIDs = uf.ids(ids)
+	res.Cluster, st.Clusters = uf.number()
+	res.names = sync.OnceValue(func() []string { return clusterNames(res.Cluster, st.Clusters, ids) })
 	phase("cluster")
-	st.Clusters = len(res.ClusterIDs)
 
 	slices.SortFunc(kept, func(x, y scored) int {
 		if c := cmp.Compare(x.a, y.a); c != 0 {
@@ -442,8 +457,11 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		default:
 			st.NonLinkPairs++
 		}
-		pr := Pair{A: ids[s.a], B: ids[s.b], AIndex: int(s.a), BIndex: int(s.b), Weight: s.w, Probability: Probability(s.w), Band: bandNames[s.band],
+		pr := Pair{AIndex: int(s.a), BIndex: int(s.b), Weight: s.w, Probability: Probability(s.w), Band: bandNames[s.band],
 			Rule: s.rule, Note: s.note, SameCluster: res.Cluster[s.a] == res.Cluster[s.b], pat: s.pat}
+		if !opts.NoPairIDs {
+			pr.A, pr.B = ids(int(s.a)), ids(int(s.b))
+		}
 		if !opts.NoEvidence {
 			pr.Evidence = sc.evidence(s.a, s.b, s.pat)
 		}

@@ -35,10 +35,32 @@ type Table struct {
 	// not build a column of strings (16 bytes a record and field) for it.
 	// The functions are called from several goroutines at once.
 	Get map[string]func(i int) string
+	// IDOf, when set, gives record i's id in place of ID, which is then
+	// nil, for N records: a caller holding its records in another form
+	// need not keep an id string per record (about 60 bytes) through the
+	// match. The matcher asks for ids only to index them, to find the few
+	// records that decisions and source links name, and to name the kept
+	// pairs. Called from several goroutines at once.
+	IDOf func(i int) string
+	N    int
 }
 
 // Len is the number of records.
-func (t *Table) Len() int { return len(t.ID) }
+func (t *Table) Len() int {
+	if t.IDOf != nil {
+		return t.N
+	}
+	return len(t.ID)
+}
+
+// idFunc gives record ids by position.
+func (t *Table) idFunc() func(i int) string {
+	if t.IDOf != nil {
+		return t.IDOf
+	}
+	ids := t.ID
+	return func(i int) string { return ids[i] }
+}
 
 // Append adds r to the table.
 func (t *Table) Append(r Record) {
@@ -74,7 +96,7 @@ func TableOf(recs []Record) *Table {
 }
 
 func (t *Table) pad() {
-	n := len(t.ID)
+	n := t.Len()
 	for k, c := range t.Cols {
 		for len(c) < n {
 			c = append(c, "")

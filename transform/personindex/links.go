@@ -85,6 +85,12 @@ func (ls *Links) Slice() []Link {
 func (ls *Links) group(i int) *linkGroup { return &ls.groups[ls.recs[i].group] }
 func (ls *Links) rule(i int) string      { return ls.rules[ls.recs[i].rule] }
 
+// recordID is record i's id (RecordID).
+func (ls *Links) recordID(i int) string {
+	g := ls.group(i)
+	return RecordID(g.source, g.entity, ls.recs[i].key)
+}
+
 func (ls *Links) nhsNumber(i int) string {
 	v := ls.recs[i].nhs
 	switch {

@@ -46,10 +46,14 @@ type MatchOptions struct {
 
 // Output is a matched person index.
 type Output struct {
-	Links   *Links // ordered by source, entity, record key
-	Stats   Stats
-	Pairs   []match.Pair // link and review pairs (see Evidence)
-	Review  []match.Pair // pairs waiting for a clerical decision
+	Links *Links // ordered by source, entity, record key
+	Stats Stats
+	// Pairs are the link and review pairs, Review those waiting for a
+	// clerical decision. Their AIndex and BIndex are positions in Links;
+	// A and B are left empty (see RecordID), and Evidence nil (see
+	// Evidence).
+	Pairs   []match.Pair
+	Review  []match.Pair
 	Changes []Change
 	Model   *match.Model // the model used: trained on this run's records, or reused
 	// Origin identifies the configured model that Model was trained from,
@@ -59,6 +63,9 @@ type Output struct {
 
 	evidence func(match.Pair) []match.Evidence
 }
+
+// RecordID is the id of the record at position i of o.Links.
+func (o *Output) RecordID(i int) string { return o.Links.recordID(i) }
 
 // Evidence returns what each comparison contributed to pair p's weight:
 // p.Evidence when set, else worked out again by the matcher that made p.
@@ -177,7 +184,12 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	// The matcher reads the fields from the records themselves: columns
 	// of strings would take 16 bytes a record and field.
 	n := recs.Len()
-	t := &match.Table{ID: make([]string, n), Get: map[string]func(int) string{}, Links: make([][]string, n)}
+	t := &match.Table{N: n, Get: map[string]func(int) string{}, Links: make([][]string, n)}
+	// Record ids are made when asked for, not held: about 60 bytes a
+	// record. They come from links, which are in the records' order and
+	// live on, so that nothing the matcher keeps holds on to recs, which
+	// can go once the matcher has read the fields.
+	t.IDOf = links.recordID
 	raw := func(f func(r *personRec) uint32) func(int) string {
 		return func(i int) string { return recs.dict.get(f(&recs.recs[i])) }
 	}
@@ -195,8 +207,6 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 		"postcode": raw(func(r *personRec) uint32 { return r.postcode }),
 	}
 	for i := range n {
-		g := recs.groups[recs.recs[i].group]
-		t.ID[i] = RecordID(g.source, g.entity, recs.recs[i].key)
 		t.Links[i] = recs.linksOf(i)
 	}
 	for _, f := range opt.Model.Fields {
@@ -207,7 +217,7 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 		t.Get[f.Name] = g
 	}
 	phase("table")
-	res, err := match.MatchTable(ctx, opt.Model, t, match.Options{Train: !opt.Trained, Seed: opt.Seed, Decisions: opt.Decisions, Logger: opt.Logger, NoEvidence: true})
+	res, err := match.MatchTable(ctx, opt.Model, t, match.Options{Train: !opt.Trained, Seed: opt.Seed, Decisions: opt.Decisions, Logger: opt.Logger, NoEvidence: true, NoPairIDs: true})
 	if err != nil {
 		return nil, err
 	}
@@ -243,8 +253,8 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 		}
 	}
 	phase("rules")
-	ids, changes, fresh := assignIDs(links, res.Cluster, len(res.ClusterIDs), prev)
-	size := make([]int, len(res.ClusterIDs))
+	ids, changes, fresh := assignIDs(links, res.Cluster, res.Stats.Clusters, prev)
+	size := make([]int, res.Stats.Clusters)
 	for _, c := range res.Cluster {
 		size[c]++
 	}
@@ -254,7 +264,7 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 			st.LinkedRecords++
 		}
 	}
-	st.Records, st.Persons, st.NewPersons = links.Len(), len(res.ClusterIDs), fresh
+	st.Records, st.Persons, st.NewPersons = links.Len(), res.Stats.Clusters, fresh
 	st.ModelTrained = !opt.Trained
 	phase("assign ids")
 	return &Output{Links: links, Stats: st, Pairs: res.Pairs, Review: res.Review, Changes: changes, Model: res.Model, Origin: opt.Origin, Match: res.Stats, evidence: res.EvidenceFunc()}, nil

@@ -201,23 +201,23 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 	}()
 
 	err := func() error {
-		review := make(map[[2]string]bool, len(out.Review))
+		review := make(map[[2]int]bool, len(out.Review))
 		for _, p := range out.Review {
-			review[[2]string{p.A, p.B}] = true
+			review[[2]int{p.AIndex, p.BIndex}] = true
 		}
 		var ej evidenceJSON
 		pairs := out.Pairs
 		var evErr error
 		pairCols := []column{
-			strCol("record_a", func(r int) string { return pairs[r].A }),
-			strCol("record_b", func(r int) string { return pairs[r].B }),
+			strCol("record_a", func(r int) string { return out.RecordID(pairs[r].AIndex) }),
+			strCol("record_b", func(r int) string { return out.RecordID(pairs[r].BIndex) }),
 			float64Col("match_weight", func(r int) float64 { return pairs[r].Weight }),
 			float64Col("match_probability", func(r int) float64 { return pairs[r].Probability }),
 			strCol("band", func(r int) string { return pairs[r].Band }),
 			strCol("rule", func(r int) string { return pairs[r].Rule }),
 			strCol("note", func(r int) string { return pairs[r].Note }),
 			boolCol("same_person", func(r int) bool { return pairs[r].SameCluster }),
-			boolCol("awaiting_review", func(r int) bool { return review[[2]string{pairs[r].A, pairs[r].B}] }),
+			boolCol("awaiting_review", func(r int) bool { return review[[2]int{pairs[r].AIndex, pairs[r].BIndex}] }),
 			strCol("evidence", func(r int) string {
 				s, err := ej.encode(out.Evidence(pairs[r]))
 				if err != nil && evErr == nil {
