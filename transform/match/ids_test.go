@@ -46,9 +46,10 @@ func TestMatchRejectsDuplicateIDs(t *testing.T) {
 	}
 }
 
-// TestIDOf: a table giving its ids by Table.IDOf matches as one holding
-// them in Table.ID: the same clusters, cluster ids and pairs, with
-// decisions and source links found by id.
+// TestIDOf: a table giving its ids and source links by Table.IDOf and
+// LinksOf matches as one holding them in Table.ID and Links: the same
+// clusters, cluster ids and pairs, with decisions and source links found
+// by id.
 func TestIDOf(t *testing.T) {
 	dir := t.TempDir()
 	generateRegion(t, dir, 3000)
@@ -76,9 +77,10 @@ func TestIDOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := tab.ID
+	ids, links := tab.ID, tab.Links
 	byFunc := *tab
 	byFunc.ID, byFunc.N = nil, len(ids)
+	byFunc.Links, byFunc.LinksOf = nil, func(i int) []string { return links[i] }
 	var asked atomic.Int64
 	byFunc.IDOf = func(i int) string { asked.Add(1); return strings.Clone(ids[i]) }
 	got, err := MatchTable(context.Background(), DefaultModel(), &byFunc, opts)
@@ -98,15 +100,21 @@ func TestIDOf(t *testing.T) {
 		t.Fatalf("%d pairs, %d unknown decisions, %d unknown links; want %d, 0, %d",
 			len(got.Pairs), got.Stats.UnknownDecisions, got.Stats.UnknownLinks, len(want.Pairs), want.Stats.UnknownLinks)
 	}
-	clerical := 0
+	clerical, sourceLinks := 0, 0
 	for i, p := range got.Pairs {
 		w := want.Pairs[i]
 		if p.A != w.A || p.B != w.B || p.Weight != w.Weight || p.Band != w.Band || p.Rule != w.Rule || p.Note != w.Note || p.SameCluster != w.SameCluster {
 			t.Fatalf("pair %d: got %+v, want %+v", i, p, w)
 		}
-		if p.Rule == RuleClerical {
+		switch p.Rule {
+		case RuleClerical:
 			clerical++
+		case RuleSourceLink:
+			sourceLinks++
 		}
+	}
+	if sourceLinks == 0 {
+		t.Error("no source link pairs: LinksOf went unread")
 	}
 	if clerical != 2 {
 		t.Errorf("%d clerical pairs, want the 2 decisions", clerical)

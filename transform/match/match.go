@@ -256,6 +256,13 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		links []string
 	}
 	var srcLinks []srcLink
+	if t.LinksOf != nil {
+		for i := range n {
+			if l := t.LinksOf(i); len(l) > 0 {
+				srcLinks = append(srcLinks, srcLink{int32(i), l})
+			}
+		}
+	}
 	for i, l := range t.Links {
 		if len(l) > 0 {
 			srcLinks = append(srcLinks, srcLink{int32(i), l})

@@ -43,6 +43,10 @@ type Table struct {
 	// pairs. Called from several goroutines at once.
 	IDOf func(i int) string
 	N    int
+	// LinksOf, when set, gives record i's source links in place of Links,
+	// which is then nil: a dense slice takes 24 bytes a record, and few
+	// records carry any.
+	LinksOf func(i int) []string
 }
 
 // Len is the number of records.

@@ -184,7 +184,7 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	// The matcher reads the fields from the records themselves: columns
 	// of strings would take 16 bytes a record and field.
 	n := recs.Len()
-	t := &match.Table{N: n, Get: map[string]func(int) string{}, Links: make([][]string, n)}
+	t := &match.Table{N: n, Get: map[string]func(int) string{}, LinksOf: recs.linksOf}
 	// Record ids are made when asked for, not held: about 60 bytes a
 	// record. They come from links, which are in the records' order and
 	// live on, so that nothing the matcher keeps holds on to recs, which
@@ -205,9 +205,6 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 		},
 		"sex":      raw(func(r *personRec) uint32 { return r.sex }),
 		"postcode": raw(func(r *personRec) uint32 { return r.postcode }),
-	}
-	for i := range n {
-		t.Links[i] = recs.linksOf(i)
 	}
 	for _, f := range opt.Model.Fields {
 		g, ok := get[f.Name]
