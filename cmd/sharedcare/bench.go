@@ -36,7 +36,7 @@ import (
 type BenchCmd struct {
 	Persons int    `help:"Number of true people in the region." default:"100000"`
 	Seed    uint64 `help:"Random seed of the region." default:"1"`
-	Months  int    `help:"Months of activity (history size); compare two sizes to see that a night costs in proportion to its change." default:"13"`
+	Months  int    `help:"Months of activity (history size: hospital and mental health episodes grow with it); compare two sizes to see how a night's cost follows the history." default:"13"`
 	Cache   string `help:"Directory where generated regions are kept between runs." default:".bench/regions"`
 	Out     string `help:"Directory for the results (bench-PERSONS-MONTHS.md and .json) and the work area." default:".bench/results"`
 	Nights  int    `help:"Incremental nights to run one after another (each with its own changes); the summary gives their median. 0 skips them." default:"3"`

@@ -71,10 +71,13 @@
 // Acute hospital (sources/acute/adt/adt-YYYY-MM.hl7): HL7 v2.4 ADT, MLLP
 // framed (0x0B message 0x1C 0x0D), segments ending in CR, in time order per
 // month file. About 30% of people (more of the old and the very young) have
-// one to six episodes: A04 for outpatient and emergency attendances, A01 and
-// A03 for admissions, A08 when the address changes after a move, A31 for 5%
-// of patients, A40 (MSH, EVN, PID, MRG) when a duplicate MRN is merged (75%
-// of duplicates; the rest stay unmerged). PID-3 repeats the MRN
+// one to six episodes per 13 months of the window, so that a longer window
+// holds more activity at the same monthly rate (so do the mental health
+// trust's one to eight encounters a patient): A04 for outpatient and
+// emergency attendances, A01 and A03 for admissions, A08 when the address
+// changes after a move, A31 for 5% of patients, A40 (MSH, EVN, PID, MRG)
+// when a duplicate MRN is merged (75% of duplicates; the rest stay
+// unmerged). PID-3 repeats the MRN
 // (MRN^^^<trust code>^MR) and, when recorded, the NHS number
 // (nnnnnnnnnn^^^NHS^NH). PID-5 FAMILY^GIVEN^MIDDLE^^TITLE, PID-7 yyyymmdd,
 // PID-11 line1^line2^town^^postcode^GBR^H. PV1-2 class (I, O, E; N on A08
