@@ -197,25 +197,26 @@ func buildColumn(f Field, get func(i int) string, n int) *column {
 	// they are looked up by their ten digits as a number, uncached.
 	nhs := f.Type == TypeNHSNumber
 	nhsID := map[uint64]int32{}
+	add := func(s string) int32 {
+		c.vals = append(c.vals, s)
+		c.count = append(c.count, 0)
+		return int32(len(c.vals) - 1)
+	}
 	valueID := func(s string) int32 {
 		if nhs {
 			if v, err := strconv.ParseUint(s, 10, 64); err == nil && len(s) == 10 {
 				id, ok := nhsID[v]
 				if !ok {
-					id = int32(len(c.vals))
+					id = add(s)
 					nhsID[v] = id
-					c.vals = append(c.vals, s)
-					c.count = append(c.count, 0)
 				}
 				return id
 			}
 		}
 		id, ok := stdID[s]
 		if !ok {
-			id = int32(len(c.vals))
+			id = add(s)
 			stdID[s] = id
-			c.vals = append(c.vals, s)
-			c.count = append(c.count, 0)
 		}
 		return id
 	}
