@@ -26,6 +26,7 @@ import (
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/history"
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/runlock"
 	"github.com/sharedcare/sharedcare/extract"
 	"github.com/sharedcare/sharedcare/extract/synth"
 	"github.com/sharedcare/sharedcare/load"
@@ -131,20 +132,20 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 		Machine: fmt.Sprintf("%s/%s, %d CPUs, Go %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())}
 	var m meter
 
+	// Two benches on one results directory would delete and rewrite each
+	// other's work area (a 5,000,000-person run failed in DuckDB with a
+	// 4 GB string when that happened), so the directory is locked for the
+	// whole bench, and a second one stops at once and names the first.
+	outLock, err := runlock.Acquire(filepath.Join(c.Out, "bench.lock"), runlock.Self("bench"))
+	if err != nil {
+		return err
+	}
+	defer outLock.Release()
+
 	// The region, generated once and cached.
 	region := filepath.Join(c.Cache, fmt.Sprintf("region-p%d-s%d-m%d-v%d", c.Persons, c.Seed, c.Months, synth.Version))
-	end := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC) // fixed, so cached regions stay comparable
-	if _, err := os.Stat(filepath.Join(region, ".complete")); err != nil {
-		os.RemoveAll(region)
-		log.Info("bench: generating region", "persons", c.Persons, "months", c.Months)
-		m.start()
-		if _, err := generateRegion(ctx, quiet, region, "Bench region", c.Persons, c.Seed, end, c.Months); err != nil {
-			return err
-		}
-		res.Full = append(res.Full, m.stage("synth (not cached)", int64(c.Persons)))
-		if err := os.WriteFile(filepath.Join(region, ".complete"), nil, 0o600); err != nil {
-			return err
-		}
+	if err := c.cachedRegion(ctx, quiet, log, region, &m, &res); err != nil {
+		return err
 	}
 
 	// A work area whose sources are hard links to the cached region, so the
@@ -279,6 +280,33 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 	fmt.Print(md)
 	fmt.Printf("\nWritten: %s.md and %s.json\n", base, base)
 	return nil
+}
+
+// cachedRegion generates the bench region into region unless a complete
+// one is there. Benches with other results directories may share the
+// cache: the region is locked while it is checked and generated, so no
+// bench deletes a region another is writing, and a finished region is
+// only read.
+func (c *BenchCmd) cachedRegion(ctx context.Context, quiet, log *slog.Logger, region string, m *meter, res *benchResult) error {
+	l, err := runlock.Acquire(region+".lock", runlock.Self("bench"))
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	if _, err := os.Stat(filepath.Join(region, ".complete")); err == nil {
+		return nil
+	}
+	if err := os.RemoveAll(region); err != nil {
+		return err
+	}
+	log.Info("bench: generating region", "persons", c.Persons, "months", c.Months)
+	end := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC) // fixed, so cached regions stay comparable
+	m.start()
+	if _, err := generateRegion(ctx, quiet, region, "Bench region", c.Persons, c.Seed, end, c.Months); err != nil {
+		return err
+	}
+	res.Full = append(res.Full, m.stage("synth (not cached)", int64(c.Persons)))
+	return os.WriteFile(filepath.Join(region, ".complete"), nil, 0o600)
 }
 
 func sumWall(rs []stageResult) (s float64) {

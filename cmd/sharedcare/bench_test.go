@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sharedcare/sharedcare/cmd/sharedcare/runlock"
 	"github.com/sharedcare/sharedcare/extract/synth"
 )
 
@@ -71,5 +74,42 @@ func TestBenchCommand(t *testing.T) {
 	// The region is cached: a second run finds it and does not regenerate.
 	if _, err := os.Stat(filepath.Join(dir, "regions", fmt.Sprintf("region-p300-s3-m13-v%d", synth.Version), ".complete")); err != nil {
 		t.Errorf("region not cached: %v", err)
+	}
+}
+
+// TestBenchLocks checks that a bench stops, naming the holder, while
+// another holds its results directory or is generating its region, and
+// that it has deleted nothing of the other's by then.
+func TestBenchLocks(t *testing.T) {
+	dir := t.TempDir()
+	c := &BenchCmd{Persons: 300, Seed: 3, Months: 13, Cache: filepath.Join(dir, "regions"), Out: filepath.Join(dir, "results"), Nights: 1}
+	region := filepath.Join(c.Cache, fmt.Sprintf("region-p300-s3-m13-v%d", synth.Version))
+	mine := []string{filepath.Join(c.Out, "work", "sources", "other.csv"), filepath.Join(region, "sources", "half-written.csv")}
+	for _, f := range mine {
+		if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte("x\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, lock := range []string{filepath.Join(c.Out, "bench.lock"), region + ".lock"} {
+		pid := 4242 + i
+		held, err := runlock.Acquire(lock, runlock.Holder{PID: pid, Command: "bench", Started: time.Now(), Host: "elsewhere"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Run(context.Background(), slog.New(slog.DiscardHandler))
+		if !errors.Is(err, runlock.ErrLocked) || !strings.Contains(err.Error(), fmt.Sprint(pid)) || !strings.Contains(err.Error(), lock) {
+			t.Errorf("with %s held: %v; want the lock error naming it and pid %d", lock, err, pid)
+		}
+		for _, f := range mine {
+			if _, err := os.Stat(f); err != nil {
+				t.Errorf("with %s held, the other bench's file is gone: %v", lock, err)
+			}
+		}
+		if err := held.Release(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
