@@ -25,6 +25,9 @@ type AnalyticsOptions struct {
 	// MemoryLimit is DuckDB's memory_limit, e.g. "4GB"; empty leaves DuckDB's default.
 	MemoryLimit string
 	Logger      *slog.Logger
+	// Checkpoint, if set, is called with "sql/FILE" after each SQL file
+	// (the pipeline reports progress with it).
+	Checkpoint func(stage string)
 }
 
 // analyticsSchemas are the schemas of the analytics database, named as in
@@ -187,6 +190,9 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 			return err
 		}
 		log.Debug("sql done", "file", name, "seconds", time.Since(t0).Seconds())
+		if opt.Checkpoint != nil {
+			opt.Checkpoint("sql/" + name)
+		}
 		if schema != "temp" {
 			made[schema+"."+table] = true
 		}

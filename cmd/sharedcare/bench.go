@@ -186,7 +186,7 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 			out = append(out, m.stage(label+" "+name, n))
 		}
 		m.start()
-		sum, err := runPipeline(ctx, cfg, quiet, time.Now, runOptions{Full: full, Steps: stepRecorder{rec: rec, probe: probe}})
+		sum, err := runPipeline(ctx, cfg, quiet, time.Now, runOptions{Full: full, Steps: stepRecorder{rec: rec, probe: probe}, Progress: log})
 		if err != nil {
 			return nil, err
 		}

@@ -35,7 +35,7 @@ func BenchmarkIndexStage(b *testing.B) {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	for i := 0; b.Loop(); i++ {
 		id := runs[len(runs)-1].RunID + "-bench" + time.Now().UTC().Format("150405.000000")
-		st, err := runIndex(context.Background(), cfg, lake, runs, id, false, log)
+		st, err := runIndex(context.Background(), cfg, lake, runs, id, false, log, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -97,6 +97,9 @@ func sourceFor(cfg *config.Config, s config.Source, log *slog.Logger) (extract.S
 type runOptions struct {
 	Full  bool         // see RunCmd.Full
 	Steps stepRecorder // receives each step for the run history
+	// Progress receives the "still running" lines of long steps; nil
+	// sends them to the run's own logger.
+	Progress *slog.Logger
 }
 
 func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time, opt runOptions) (*runSummary, error) {
@@ -142,15 +145,26 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	if opt.Full {
 		run.Full()
 	}
-	run.OnLanded = crashAtLanded
+	plog := opt.Progress
+	if plog == nil {
+		plog = log
+	}
+	prog := startProgress(plog)
+	defer prog.close()
+	run.OnLanded = func(n int64) {
+		prog.landedSoFar(n)
+		crashAtLanded(n)
+	}
 	log.Info("run started", "run", run.ID, "sources", len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		t0 := time.Now()
+		prog.begin("extract " + s.Name)
 		sm, err := run.Land(ctx, s.Name, s.Kind, srcs[i])
 		var read, landed, rejected int64
 		for _, e := range sm.Entities {
 			read, landed, rejected = read+e.Read, landed+e.Landed, rejected+e.Rejected
 		}
+		prog.end()
 		opt.Steps.add("extract "+s.Name, t0, read, landed, rejected, err)
 		if err != nil {
 			return nil, err
@@ -171,31 +185,42 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 
 	// Transform: the person index from every source's person-level records.
 	t0 := time.Now()
-	st, err := runIndex(ctx, cfg, lake, runs, m.RunID, opt.Full, log)
+	prog.begin("person index")
+	st, err := runIndex(ctx, cfg, lake, runs, m.RunID, opt.Full, log, prog)
 	// The matcher's memory is garbage now; give it back before DuckDB takes
 	// its share, so the two never add up (peak RSS at 1M persons went from
 	// 4.9 to under 4 GiB). It is part of the index's step, so the bench's
 	// peak for the load (measured from the step's end) is the load's own.
 	debug.FreeOSMemory()
+	prog.end()
 	opt.Steps.add("person index", t0, 0, 0, 0, err)
 	if err != nil {
 		return nil, err
 	}
 
 	// Load.
+	// The load and analytics builds report each SQL file done.
+	sqlDone := func(stage string) {
+		prog.reached("finished " + stage)
+		crashAt(stage)
+	}
 	t0 = time.Now()
+	prog.begin("load and publish")
 	wh := cfg.Path(cfg.Warehouse)
 	err = load.Build(ctx, load.Options{
 		Lake: lake, Manifest: m, Runs: runs, IndexRun: m.RunID, Systems: systems, Keys: keys,
-		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: duckdbMemoryLimit, Logger: log, Checkpoint: crashAt,
+		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: duckdbMemoryLimit, Logger: log, Checkpoint: sqlDone,
 	})
+	prog.end()
 	opt.Steps.add("load and publish", t0, 0, 0, 0, err)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Analytics != "" {
 		t0 := time.Now()
-		err := load.BuildAnalytics(ctx, wh, cfg.Path(cfg.Analytics), key, load.AnalyticsOptions{MemoryLimit: duckdbMemoryLimit, Logger: log})
+		prog.begin("analytics")
+		err := load.BuildAnalytics(ctx, wh, cfg.Path(cfg.Analytics), key, load.AnalyticsOptions{MemoryLimit: duckdbMemoryLimit, Logger: log, Checkpoint: func(stage string) { prog.reached("finished " + stage) }})
+		prog.end()
 		opt.Steps.add("analytics", t0, 0, 0, 0, err)
 		if err != nil {
 			return nil, fmt.Errorf("building the analytics database: %w", err)
@@ -203,7 +228,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	}
 	if cfg.MartsExport != "" {
 		t0 := time.Now()
+		prog.begin("export marts")
 		err := exportMarts(ctx, wh, cfg.Path(cfg.MartsExport))
+		prog.end()
 		opt.Steps.add("export marts", t0, 0, 0, 0, err)
 		if err != nil {
 			return nil, fmt.Errorf("exporting marts: %w", err)
@@ -302,10 +329,13 @@ func exportMarts(ctx context.Context, warehouse, dir string) error {
 
 // runIndex builds the person index of run runID from the person-level
 // records current in runs, and writes it to the lake.
-func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extract.Manifest, runID string, full bool, log *slog.Logger) (personindex.Stats, error) {
+// prog (which may be nil) is told each phase as it starts.
+func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extract.Manifest, runID string, full bool, log *slog.Logger, prog *progress) (personindex.Stats, error) {
 	begin, t0 := time.Now(), time.Now()
-	phase := func(name string) {
+	prog.reached("reading person records")
+	phase := func(name, next string) {
 		log.Debug("person index phase", "phase", name, "seconds", roundSec(time.Since(t0)))
+		prog.reached(next)
 		t0 = time.Now()
 	}
 	// The previous index is read while the person records are.
@@ -361,18 +391,18 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 		return personindex.Stats{}, pr.err
 	}
 	prev := pr.p
-	phase("read person records and the previous index")
+	phase("read person records and the previous index", "matching person records")
 	crashAt("match")
 	out, err := buildIndex(ctx, cfg, lake, recs, prev, !full, log)
 	if err != nil {
 		return personindex.Stats{}, err
 	}
-	phase("match")
+	phase("match", "writing the index")
 	st := out.Stats
 	if err := personindex.WriteOutput(lake, runID, out, nil); err != nil {
 		return personindex.Stats{}, fmt.Errorf("writing person index: %w", err)
 	}
-	phase("write")
+	phase("write", "")
 	log.Info("person index built", "records", st.Records, "persons", st.Persons, "new_persons", st.NewPersons,
 		"linked_records", st.LinkedRecords, "review_pairs", len(out.Review), "merges_and_splits", len(out.Changes),
 		"valid_nhs", st.ValidNHS, "missing_nhs", st.MissingNHS, "invalid_nhs", st.InvalidNHS, "model_trained", st.ModelTrained, "seconds", roundSec(time.Since(begin)))
