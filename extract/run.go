@@ -44,6 +44,25 @@ type Input struct {
 	// LandedIn is set when the file was skipped because a byte-identical
 	// copy was landed by that earlier run.
 	LandedIn string `json:"landed_in,omitempty"`
+	// Stat is the file's identity when it was opened (Linux only): a later
+	// run that finds the same identity takes the file for unchanged
+	// without reading it again.
+	Stat FileID `json:"stat,omitzero"`
+}
+
+// FileID identifies one state of a file: its size, its modification and
+// status-change times, and its inode and device. Writing to a file, or
+// replacing it, changes its status-change time, which no program can set
+// back (touch can set the modification time only), so a file whose FileID
+// is the same as when its bytes were hashed still has those bytes. A file
+// whose FileID differs for another reason (chmod, a new hard link) is
+// hashed again, as before.
+type FileID struct {
+	Size       int64  `json:"size"`
+	ModTime    int64  `json:"mtime_ns"`
+	ChangeTime int64  `json:"ctime_ns"`
+	Inode      uint64 `json:"inode"`
+	Device     uint64 `json:"dev"`
 }
 
 // EntityManifest reconciles one entity: Read = Landed + Rejected.
@@ -85,6 +104,10 @@ type Run struct {
 	// landed maps source → file → sha256 → the run that landed it, from every
 	// complete run since the last full one.
 	landed map[string]map[string]map[string]string
+	// hashed maps source → file → FileID → the sha256 the file had when it
+	// had that identity, from the same runs: a file found with one of them
+	// is not hashed again.
+	hashed map[string]map[string]map[FileID]string
 	// OnLanded, if set, is called after every 1,000th record landed in the
 	// run (all sources together) with the count so far. Fault-injection
 	// tests use it to kill the process mid-file.
@@ -112,9 +135,19 @@ func NewRun(lake string, now time.Time, mem memory.Allocator) (*Run, error) {
 		prev = runs[len(runs)-1]
 	}
 	landed := map[string]map[string]map[string]string{}
+	hashed := map[string]map[string]map[FileID]string{}
 	for _, m := range SinceLastFull(runs) {
 		for _, s := range m.Sources {
 			for _, in := range s.Inputs {
+				if in.Stat != (FileID{}) {
+					if hashed[s.Name] == nil {
+						hashed[s.Name] = map[string]map[FileID]string{}
+					}
+					if hashed[s.Name][in.File] == nil {
+						hashed[s.Name][in.File] = map[FileID]string{}
+					}
+					hashed[s.Name][in.File][in.Stat] = in.SHA256
+				}
 				if in.LandedIn != "" {
 					continue
 				}
@@ -131,7 +164,7 @@ func NewRun(lake string, now time.Time, mem memory.Allocator) (*Run, error) {
 	if prev != nil && prev.RunID >= id {
 		return nil, fmt.Errorf("run %s would not sort after the last run %s: check the clock", id, prev.RunID)
 	}
-	return &Run{ID: id, Lake: lake, StartedAt: now, mem: mem, prev: prev, landed: landed, manifest: Manifest{RunID: id, StartedAt: now}}, nil
+	return &Run{ID: id, Lake: lake, StartedAt: now, mem: mem, prev: prev, landed: landed, hashed: hashed, manifest: Manifest{RunID: id, StartedAt: now}}, nil
 }
 
 // Land runs one source into the lake. A source error discards the files the
@@ -266,7 +299,7 @@ func ReadManifest(lake, id string) (*Manifest, error) {
 // every source is extracted in full.
 func (r *Run) Full() {
 	r.prev = nil
-	r.landed = nil
+	r.landed, r.hashed = nil, nil
 	r.manifest.Full = true
 }
 
