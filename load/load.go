@@ -75,6 +75,9 @@ type Options struct {
 	// Checkpoint, if set, is called with "sql/FILE" after each SQL file and
 	// with "publish" just before the rename. Fault-injection tests use it.
 	Checkpoint func(stage string)
+	// Full builds every table from the lake even when the previous
+	// warehouse could be updated in place (see inPlaceBase).
+	Full bool
 }
 
 // Build builds a new warehouse and publishes it over opt.Warehouse.
@@ -92,7 +95,18 @@ func Build(ctx context.Context, opt Options) error {
 			return fmt.Errorf("removing stale build: %w", err)
 		}
 	}
-	if err := build(ctx, building, opt, log); err != nil {
+	base, why := inPlaceBase(ctx, opt)
+	if base != "" {
+		log.Info("updating the previous warehouse in place", "from_run", base)
+		if err := copyFile(opt.Warehouse, building); err != nil {
+			os.Remove(building)
+			return fmt.Errorf("copying the previous warehouse: %w", err)
+		}
+		why = "updated in place from the warehouse of run " + base
+	} else {
+		log.Info("building the warehouse in full", "reason", why)
+	}
+	if err := build(ctx, building, opt, base != "", why, log); err != nil {
 		os.Remove(building)
 		os.Remove(building + ".wal")
 		return err
@@ -118,7 +132,7 @@ func Build(ctx context.Context, opt Options) error {
 	return nil
 }
 
-func build(ctx context.Context, file string, opt Options, log *slog.Logger) (err error) {
+func build(ctx context.Context, file string, opt Options, inPlace bool, why string, log *slog.Logger) (err error) {
 	// The file is made owner-only before publishing; main also sets umask 077.
 	db, err := sql.Open("duckdb", file)
 	if err != nil {
@@ -156,8 +170,20 @@ func build(ctx context.Context, file string, opt Options, log *slog.Logger) (err
 			return err
 		}
 	}
+	run := "NULL"
+	if inPlace {
+		if err := dropAllBut(ctx, conn, inPlaceTables); err != nil {
+			return err
+		}
+		if run, err = QuoteLiteral(opt.Manifest.RunID); err != nil {
+			return err
+		}
+	}
+	if err := exec("naming the run updated in place", "SET VARIABLE incremental_run = "+run); err != nil {
+		return err
+	}
 	for _, s := range append(append([]string{}, workSchemas...), "core", "marts", "meta") {
-		if err := exec("creating schema "+s, "CREATE SCHEMA "+s); err != nil {
+		if err := exec("creating schema "+s, "CREATE SCHEMA IF NOT EXISTS "+s); err != nil {
 			return err
 		}
 	}
@@ -182,11 +208,15 @@ func build(ctx context.Context, file string, opt Options, log *slog.Logger) (err
 		sort.Strings(names)
 		for _, name := range names {
 			t0 := time.Now()
-			text, err := fs.ReadFile(sqlfiles.FS, name)
+			run := name
+			if inPlace && inPlaceTables[strings.TrimSuffix(strings.ReplaceAll(name, "/", "."), ".sql")] {
+				run = "incremental/" + strings.ReplaceAll(name, "/", "__")
+			}
+			text, err := fs.ReadFile(sqlfiles.FS, run)
 			if err != nil {
 				return err
 			}
-			if err := exec("running sql/"+name, string(text)); err != nil {
+			if err := exec("running sql/"+run, string(text)); err != nil {
 				return err
 			}
 			log.Debug("sql done", "file", name, "seconds", time.Since(t0).Seconds())
@@ -197,6 +227,9 @@ func build(ctx context.Context, file string, opt Options, log *slog.Logger) (err
 	}
 	if err := recordRun(ctx, conn, opt); err != nil {
 		return err
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO meta.build VALUES (?, ?, ?)", SQLVersion(), inPlace, why); err != nil {
+		return fmt.Errorf("recording how the warehouse was built: %w", err)
 	}
 	if err := exec("detaching the work database", "DETACH "+workDatabase); err != nil {
 		return err

@@ -105,21 +105,12 @@ type runOptions struct {
 func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now func() time.Time, opt runOptions) (*runSummary, error) {
 	lake := cfg.Path(cfg.Lake)
 	srcs := make([]extract.Source, len(cfg.Sources))
-	systems := map[string]string{}
-	keys := map[string]map[string][]string{}
 	for i, s := range cfg.Sources {
 		src, err := sourceFor(cfg, s, log)
 		if err != nil {
 			return nil, usageError{fmt.Errorf("%s: %w", cfg.File, err)}
 		}
 		srcs[i] = src
-		systems[s.Name] = s.System
-		for _, t := range s.Tables {
-			if keys[s.Name] == nil {
-				keys[s.Name] = map[string][]string{}
-			}
-			keys[s.Name][t.Entity] = t.Key
-		}
 	}
 
 	// The analytics key is checked before anything runs: a missing key is an
@@ -207,10 +198,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	t0 = time.Now()
 	prog.begin("load and publish")
 	wh := cfg.Path(cfg.Warehouse)
-	err = load.Build(ctx, load.Options{
-		Lake: lake, Manifest: m, Runs: runs, IndexRun: m.RunID, Systems: systems, Keys: keys,
-		Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: duckdbMemoryLimit, Logger: log, Checkpoint: sqlDone,
-	})
+	lopt := loadOptions(cfg, m, runs, log)
+	lopt.Checkpoint = sqlDone
+	err = load.Build(ctx, lopt)
 	prog.end()
 	opt.Steps.add("load and publish", t0, 0, 0, 0, err)
 	if err != nil {
@@ -238,6 +228,26 @@ func runPipeline(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 	}
 	log.Info("run finished", "run", m.RunID, "warehouse", wh, "load_seconds", roundSec(time.Since(t0)))
 	return &runSummary{Manifest: m, Index: st, Warehouse: wh}, nil
+}
+
+// loadOptions are the options of the warehouse build of run m (the last
+// of runs, the runs since the last full one).
+func loadOptions(cfg *config.Config, m *extract.Manifest, runs []*extract.Manifest, log *slog.Logger) load.Options {
+	systems := map[string]string{}
+	keys := map[string]map[string][]string{}
+	for _, s := range cfg.Sources {
+		systems[s.Name] = s.System
+		for _, t := range s.Tables {
+			if keys[s.Name] == nil {
+				keys[s.Name] = map[string][]string{}
+			}
+			keys[s.Name][t.Entity] = t.Key
+		}
+	}
+	return load.Options{
+		Lake: cfg.Path(cfg.Lake), Manifest: m, Runs: runs, IndexRun: m.RunID, Systems: systems, Keys: keys,
+		Warehouse: cfg.Path(cfg.Warehouse), TimeZone: cfg.TimeZone, MemoryLimit: duckdbMemoryLimit, Logger: log, Checkpoint: crashAt,
+	}
 }
 
 // duckdbMemoryLimit is DuckDB's memory_limit for the warehouse and

@@ -16,5 +16,6 @@ SELECT
     event_time,
     _source              AS source,
     _source_file         AS source_file,
-    _position            AS source_position
+    _position            AS source_position,
+    _run_id              AS landed_run
 FROM landing.acute__encounters;

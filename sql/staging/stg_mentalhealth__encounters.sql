@@ -14,5 +14,6 @@ SELECT
     service_provider,
     _source              AS source,
     _source_file         AS source_file,
-    _position            AS source_position
+    _position            AS source_position,
+    _run_id              AS landed_run
 FROM landing.mentalhealth__encounters;

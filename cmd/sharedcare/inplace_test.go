@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sharedcare/sharedcare/extract"
+	"github.com/sharedcare/sharedcare/load"
+	"github.com/sharedcare/sharedcare/transform/personindex"
+)
+
+// TestIncrementalWarehouse runs a region's first night, then a night with
+// new hospital messages (the bench's night: GP moves, portal views, a day
+// of ADT messages), and checks that the second warehouse was updated in
+// place and is row for row, in every core and marts table, the warehouse
+// a full build makes from the same lake.
+func TestIncrementalWarehouse(t *testing.T) {
+	r := newRegion(t, 400, 51, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	build := func(wh string) (bool, string) {
+		t.Helper()
+		db, err := openWarehouse(wh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close() // closed at once: the next night publishes over it
+		var inPlace bool
+		var reason string
+		if err := db.QueryRowContext(ctx, "SELECT updated_in_place, reason FROM meta.build").Scan(&inPlace, &reason); err != nil {
+			t.Fatal(err)
+		}
+		return inPlace, reason
+	}
+	sum, err := runPipeline(ctx, r.cfg, r.log, time.Now, runOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inPlace, reason := build(sum.Warehouse); inPlace {
+		t.Fatalf("the first night updated a warehouse in place (%s)", reason)
+	}
+	first := tableDigests(t, sum.Warehouse)
+	// Before the second night a reviewer joins a hospital record with
+	// encounters to another person, so that the night moves encounters it
+	// may bring no message about.
+	recA, recB, source, key, person := mergePair(t, sum.Warehouse)
+	for night := 1; night <= 2; night++ {
+		if night == 2 {
+			if err := personindex.AppendDecision(r.cfg.Path(r.cfg.Lake), personindex.Decision{A: recA, B: recB, Accept: true, At: time.Now(), By: "test"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := applyNight(ctx, r.cfg, r.dir, 51, night); err != nil {
+			t.Fatal(err)
+		}
+		if night == 2 {
+			newVisits(t, filepath.Join(r.dir, "sources", "acute", "adt", "adt-night-2.hl7"))
+		}
+		if sum, err = runPipeline(ctx, r.cfg, r.log, time.Now, runOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if inPlace, reason := build(sum.Warehouse); !inPlace {
+			t.Fatalf("night %d was built in full: %s", night, reason)
+		}
+	}
+	if n := countRows(t, sum.Warehouse, "core.encounter WHERE encounter_id LIKE '%N2'"); n == 0 {
+		t.Fatal("the second night brought no new visit: the test shows nothing")
+	}
+	got := tableDigests(t, sum.Warehouse)
+	if got["core.encounter"] == first["core.encounter"] {
+		t.Fatal("the nights changed no encounter: the test shows nothing")
+	}
+	if n := countRows(t, sum.Warehouse, fmt.Sprintf("core.encounter WHERE source = '%s' AND record_key = '%s' AND person_id IS DISTINCT FROM %d", source, key, person)); n == 0 {
+		t.Fatal("no encounter of the merged record moved to another person: the test shows nothing")
+	}
+
+	// The same lake, built in full.
+	lake := r.cfg.Path(r.cfg.Lake)
+	all, err := extract.CompleteRuns(lake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := extract.SinceLastFull(all)
+	opt := loadOptions(r.cfg, runs[len(runs)-1], runs, r.log)
+	opt.Warehouse, opt.Full, opt.Checkpoint = filepath.Join(t.TempDir(), "full.duckdb"), true, nil
+	if err := load.Build(ctx, opt); err != nil {
+		t.Fatal(err)
+	}
+	if inPlace, _ := build(opt.Warehouse); inPlace {
+		t.Fatal("the full build was made in place")
+	}
+	want := tableDigests(t, opt.Warehouse)
+	if len(want) < 20 {
+		t.Fatalf("only %d tables", len(want))
+	}
+	for name, d := range want {
+		if got[name] != d {
+			t.Errorf("%s differs from the full build's:\n in place %s\n full     %s", name, got[name], d)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s is not in the full build", name)
+		}
+	}
+}
+
+// mergePair finds a hospital record with encounters whose person has one
+// or two records, and a record of a person with four or more: it returns their
+// record ids, and the hospital record's source, key and person id. An
+// accepted decision on the pair moves the hospital record, and so its
+// encounters, to the bigger person.
+func mergePair(t *testing.T, wh string) (a, b, source, key string, person int64) {
+	t.Helper()
+	db, err := openWarehouse(wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.QueryRow(`
+		WITH sizes AS (SELECT person_id, count(*) AS n FROM core.person_link GROUP BY person_id),
+		alone AS (
+			SELECT l.* FROM core.person_link l JOIN sizes USING (person_id)
+			WHERE n <= 2 AND l.system = 'acute'
+			  AND EXISTS (SELECT 1 FROM core.encounter e WHERE e.source = l.source AND e.record_key = l.record_key)
+			ORDER BY l.record_key LIMIT 1
+		),
+		other AS (
+			SELECT l.* FROM core.person_link l JOIN sizes USING (person_id)
+			WHERE n >= 4 ORDER BY l.person_id, l.source, l.record_key LIMIT 1
+		)
+		SELECT a.source || '/' || a.entity || '/' || a.record_key, o.source || '/' || o.entity || '/' || o.record_key,
+		       a.source, a.record_key, a.person_id
+		FROM alone a, other o`).Scan(&a, &b, &source, &key, &person)
+	if err != nil {
+		t.Fatalf("no hospital record to merge: %v", err)
+	}
+	return a, b, source, key, person
+}
+
+// countRows counts the rows of a query's FROM clause in the warehouse.
+func countRows(t *testing.T, wh, from string) int {
+	t.Helper()
+	db, err := openWarehouse(wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM " + from).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// newVisits adds to the ADT file at path, for each of its messages about
+// a visit, a copy with a visit number (PV1-19) no earlier message has, so
+// that the night brings new visits as well as messages about known ones.
+func newVisits(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := bytes.SplitAfter(b, []byte{0x1c, 0x0d})
+	out := append([][]byte{}, frames...)
+	for _, fr := range frames {
+		segs := bytes.Split(fr, []byte{'\r'})
+		visit := false
+		for j, seg := range segs {
+			f := bytes.Split(seg, []byte{'|'})
+			if bytes.HasSuffix(f[0], []byte("PV1")) && len(f) > 19 && len(f[19]) > 0 {
+				id, rest, comps := bytes.Cut(f[19], []byte{'^'}) // CX: the id is the first component
+				id = append(append([]byte{}, id...), "N2"...)
+				if comps {
+					id = append(append(id, '^'), rest...)
+				}
+				f[19] = id
+				segs[j] = bytes.Join(f, []byte{'|'})
+				visit = true
+			}
+		}
+		if visit {
+			out = append(out, bytes.Join(segs, []byte{'\r'}))
+		}
+	}
+	if len(out) == len(frames) {
+		t.Fatalf("no visit number in %s", path)
+	}
+	if err := os.WriteFile(path, bytes.Join(out, nil), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tableDigests returns, for every core and marts table of the warehouse at
+// path, its row count and an MD5 of its rows in stored order.
+func tableDigests(t *testing.T, path string) map[string]string {
+	t.Helper()
+	db, err := openWarehouse(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// One thread: string_agg then sees the rows in the order stored.
+	if _, err := db.Exec("SET threads = 1"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(`SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('core', 'marts') ORDER BY ALL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names [][2]string
+	for rows.Next() {
+		var s, n string
+		if err := rows.Scan(&s, &n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, [2]string{s, n})
+	}
+	rows.Close()
+	out := map[string]string{}
+	for _, n := range names {
+		var count int64
+		var digest sql.NullString
+		if err := db.QueryRow("SELECT count(*), md5(string_agg(CAST(r AS VARCHAR), chr(10))) FROM "+n[0]+"."+n[1]+" r").Scan(&count, &digest); err != nil {
+			t.Fatal(err)
+		}
+		out[n[0]+"."+n[1]] = fmt.Sprintf("%s (%d rows)", digest.String, count)
+	}
+	return out
+}

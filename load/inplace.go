@@ -1,0 +1,200 @@
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"sort"
+	"sync"
+
+	sqlfiles "github.com/sharedcare/sharedcare/sql"
+)
+
+// inPlaceTables are the tables a night may carry over from the previous
+// night's warehouse and change only where the night's data touches them,
+// each by sql/incremental/<schema>__<table>.sql in place of
+// <schema>/<table>.sql. They are the tables that grow with the history:
+// core.encounter rolls up every hospital message ever landed, so building
+// it in full costs more each month. Every other table is built in full.
+var inPlaceTables = map[string]bool{"core.encounter": true}
+
+// inPlaceSystems are the landing views (system__entity) the in-place
+// tables are made from.
+var inPlaceSystems = map[string]bool{"acute__encounters": true, "mentalhealth__encounters": true}
+
+// SQLVersion is the SHA-256 of every SQL file the warehouse is built with:
+// a warehouse is only updated in place by a build of the same version.
+var SQLVersion = sync.OnceValue(func() string {
+	h := sha256.New()
+	names, _ := fs.Glob(sqlfiles.FS, "*/*.sql")
+	sort.Strings(names)
+	for _, n := range names {
+		b, _ := fs.ReadFile(sqlfiles.FS, n)
+		fmt.Fprintf(h, "%s %d\n", n, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+})
+
+// inPlaceBase says whether the build may start from a copy of the published
+// warehouse and update inPlaceTables in place: it returns the run that
+// warehouse was built from, or "" and why not. The previous warehouse must
+// have been built, by this SQL version, from the run just before this one
+// in the same chain since the last full run; and tonight's run must only
+// have added to the encounter feeds: a source file landed again supersedes
+// rows the previous warehouse rolled up, and a source gone from the run
+// takes its rows away, so either makes the build a full one.
+func inPlaceBase(ctx context.Context, opt Options) (string, string) {
+	switch {
+	case opt.Full:
+		return "", "a full build was asked for"
+	case opt.Manifest.Full:
+		return "", "a full run"
+	case len(opt.Runs) < 2 || opt.Runs[len(opt.Runs)-1].RunID != opt.Manifest.RunID:
+		return "", "no earlier run since the last full one"
+	}
+	if _, err := os.Stat(opt.Warehouse); err != nil {
+		return "", "no published warehouse"
+	}
+	prev := opt.Runs[len(opt.Runs)-2]
+	// Encounter feeds: the same sources as the previous run, none keyed,
+	// and no file of theirs landed before and again tonight.
+	var now, before []string
+	landedBefore := map[string]bool{}
+	for _, m := range opt.Runs[:len(opt.Runs)-1] {
+		for _, s := range m.Sources {
+			for _, in := range s.Inputs {
+				if in.LandedIn == "" {
+					landedBefore[s.Name+"\x00"+in.File] = true
+				}
+			}
+		}
+	}
+	encounterSource := func(name string, entities []string) bool {
+		for _, e := range entities {
+			if inPlaceSystems[opt.Systems[name]+"__"+e] {
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range opt.Manifest.Sources {
+		var ents []string
+		for _, e := range s.Entities {
+			ents = append(ents, e.Entity)
+			if inPlaceSystems[opt.Systems[s.Name]+"__"+e.Entity] && len(opt.Keys[s.Name][e.Entity]) > 0 {
+				return "", "source " + s.Name + " sends encounters as a database table"
+			}
+		}
+		if !encounterSource(s.Name, ents) {
+			continue
+		}
+		now = append(now, s.Name)
+		for _, in := range s.Inputs {
+			if in.LandedIn == "" && landedBefore[s.Name+"\x00"+in.File] {
+				return "", "source " + s.Name + " landed a file again (" + in.File + ")"
+			}
+		}
+	}
+	for _, s := range prev.Sources {
+		var ents []string
+		for _, e := range s.Entities {
+			ents = append(ents, e.Entity)
+		}
+		if encounterSource(s.Name, ents) {
+			before = append(before, s.Name)
+		}
+	}
+	sort.Strings(now)
+	sort.Strings(before)
+	if !slices.Equal(now, before) {
+		return "", "the sources of encounters changed since the last run"
+	}
+
+	db, err := sql.Open("duckdb", opt.Warehouse+"?access_mode=read_only")
+	if err != nil {
+		return "", "the published warehouse cannot be opened: " + err.Error()
+	}
+	defer db.Close()
+	var run, version string
+	if err := db.QueryRowContext(ctx, "SELECT run_id FROM meta.runs").Scan(&run); err != nil {
+		return "", "the published warehouse has no run: " + err.Error()
+	}
+	if run != prev.RunID {
+		return "", "the published warehouse was built from run " + run + ", not the last run " + prev.RunID
+	}
+	if err := db.QueryRowContext(ctx, "SELECT sql_version FROM meta.build").Scan(&version); err != nil || version != SQLVersion() {
+		return "", "the published warehouse was built by other SQL"
+	}
+	return run, ""
+}
+
+// dropAllBut drops, in a copy of the previous warehouse, every table and
+// view but those kept, and checkpoints, so that the tables built again
+// reuse the space of the old ones and the file does not grow night by
+// night.
+func dropAllBut(ctx context.Context, conn *sql.Conn, keep map[string]bool) error {
+	rows, err := conn.QueryContext(ctx, `
+		SELECT schema_name, table_name, 'TABLE' FROM duckdb_tables() WHERE database_name = current_database()
+		UNION ALL
+		SELECT schema_name, view_name, 'VIEW' FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
+		ORDER BY 3 DESC, 1, 2`) // views first
+	if err != nil {
+		return fmt.Errorf("listing the previous warehouse: %w", err)
+	}
+	var drops []string
+	for rows.Next() {
+		var schema, name, kind string
+		if err := rows.Scan(&schema, &name, &kind); err != nil {
+			rows.Close()
+			return err
+		}
+		if keep[schema+"."+name] {
+			continue
+		}
+		q, err := qualified(schema, name)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		drops = append(drops, "DROP "+kind+" "+q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, d := range append(drops, "CHECKPOINT") {
+		if _, err := conn.ExecContext(ctx, d); err != nil {
+			return fmt.Errorf("clearing the copy of the previous warehouse: %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// copyFile copies the file at src to dst (created owner-only), and syncs it.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close() // read only
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

@@ -1,0 +1,44 @@
+-- Grain: as core.encounter. Run in place of core/encounter.sql on a night
+-- that updates the warehouse in place: the build starts from a copy of the
+-- previous night's warehouse, whose core.encounter it keeps, and
+-- staging.int_rolled_up_encounters holds only the encounters tonight's run
+-- landed a message about (intermediate.int_encounter_scope), each rolled up
+-- from all of its messages. Those the table has are changed where they
+-- are; new ones are added at the end, in the order a full build gives them
+-- (they were first landed by tonight's run, the latest); and every
+-- encounter whose record is now another person's, or no one's, gets its
+-- new person_id. The table is then row for row what core/encounter.sql
+-- would make from the same lake (TestIncrementalWarehouse), at the cost of
+-- the night's encounters and one join of the table with the person keys,
+-- not a roll-up of every message ever landed.
+CREATE TEMP TABLE encounter_tonight AS
+SELECT * FROM staging.int_rolled_up_encounters;
+
+UPDATE core.encounter AS e
+SET record_key = t.record_key, person_id = t.person_id, system = t.system,
+    class_code = t.class_code, class = t.class, location = t.location, service = t.service,
+    organisation_code = t.organisation_code, start_at = t.start_at, end_at = t.end_at,
+    status = t.status, last_event = t.last_event, messages = t.messages
+FROM encounter_tonight t
+WHERE e.source = t.source AND e.encounter_id = t.encounter_id;
+
+-- The build reorders freely elsewhere; these rows go in in this order.
+SET preserve_insertion_order = true;
+INSERT INTO core.encounter
+SELECT t.* EXCLUDE (first_run)
+FROM encounter_tonight t
+WHERE NOT EXISTS (SELECT 1 FROM core.encounter e WHERE e.source = t.source AND e.encounter_id = t.encounter_id)
+ORDER BY t.first_run, t.source, t.encounter_id;
+SET preserve_insertion_order = false;
+
+UPDATE core.encounter AS e
+SET person_id = n.person_id
+FROM (
+    SELECT c.source, c.encounter_id, k.person_id
+    FROM core.encounter c
+    LEFT JOIN intermediate.int_person_keys k ON k.source = c.source AND k.record_key = c.record_key
+    WHERE k.person_id IS DISTINCT FROM c.person_id
+) n
+WHERE e.source = n.source AND e.encounter_id = n.encounter_id;
+
+DROP TABLE encounter_tonight;
