@@ -145,6 +145,33 @@ func TestCrashAtEveryStage(t *testing.T) {
 			}
 		})
 	}
+
+	// A night that updates the warehouse in place works on a copy: killed
+	// after changing core.encounter in it, it leaves the published file as
+	// it was.
+	before, err := os.ReadFile(wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, sig, out := cliRun(t, []string{crashAtEnv + "=sql/core/encounter.sql"}, "-v", "run", "--config", r.cfg.File)
+	if sig != syscall.SIGKILL {
+		t.Fatalf("in place: exit %d signal %v, want SIGKILL; output:\n%s", code, sig, out)
+	}
+	if !strings.Contains(out, "updating the previous warehouse in place") {
+		t.Fatalf("the killed night did not update in place:\n%s", out)
+	}
+	if after, err := os.ReadFile(wh); err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("the published warehouse changed when an in-place night was killed (%v)", err)
+	}
+	if code, _, out := cliRun(t, nil, "run", "--config", r.cfg.File); code != ExitOK {
+		t.Fatalf("rerun after the in-place crash: exit %d:\n%s", code, out)
+	}
+	got := checksumsOf(t, wh)
+	for k, v := range ref {
+		if got[k] != v {
+			t.Errorf("%s after the in-place crash and rerun: %s, uninterrupted run: %s", k, got[k], v)
+		}
+	}
 }
 
 // TestFullDisk puts the warehouse on a small tmpfs, fills it, and runs: the
