@@ -95,21 +95,36 @@ func Build(ctx context.Context, opt Options) error {
 			return fmt.Errorf("removing stale build: %w", err)
 		}
 	}
-	base, why := inPlaceBase(ctx, opt)
-	if base != "" {
-		log.Info("updating the previous warehouse in place", "from_run", base)
-		if err := copyFile(opt.Warehouse, building); err != nil {
-			os.Remove(building)
-			return fmt.Errorf("copying the previous warehouse: %w", err)
-		}
-		why = "updated in place from the warehouse of run " + base
-	} else {
-		log.Info("building the warehouse in full", "reason", why)
-	}
-	if err := build(ctx, building, opt, base != "", why, log); err != nil {
+	removeBuild := func() {
 		os.Remove(building)
 		os.Remove(building + ".wal")
-		return err
+	}
+	base, why := inPlaceBase(ctx, opt)
+	inPlace := base != ""
+	if inPlace {
+		log.Info("updating the previous warehouse in place", "from_run", base)
+		err := copyFile(opt.Warehouse, building)
+		if err == nil {
+			err = build(ctx, building, opt, true, "updated in place from the warehouse of run "+base, log)
+		}
+		if err != nil {
+			removeBuild()
+			if ctx.Err() != nil {
+				return err
+			}
+			// A night must not fail for want of a shortcut: the warehouse
+			// is built in full instead, and the error is logged. It is not
+			// recorded in meta.build, which the analytics database copies.
+			log.Warn("updating the previous warehouse in place failed; building it in full", "error", err.Error())
+			inPlace, why = false, "updating the previous warehouse in place failed (the run's log says why)"
+		}
+	}
+	if !inPlace {
+		log.Info("building the warehouse in full", "reason", why)
+		if err := build(ctx, building, opt, false, why, log); err != nil {
+			removeBuild()
+			return err
+		}
 	}
 	if err := os.Chmod(building, 0o600); err != nil {
 		return err

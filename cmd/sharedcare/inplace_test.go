@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,4 +234,51 @@ func tableDigests(t *testing.T, path string) map[string]string {
 		out[n[0]+"."+n[1]] = fmt.Sprintf("%s (%d rows)", digest.String, count)
 	}
 	return out
+}
+
+// TestInPlaceFailureBuildsInFull breaks the published warehouse's
+// core.encounter so that updating it in place fails, and checks that the
+// night still succeeds, with a warehouse built in full that says so.
+func TestInPlaceFailureBuildsInFull(t *testing.T) {
+	r := newRegion(t, 300, 53, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	sum, err := runPipeline(ctx, r.cfg, r.log, time.Now, runOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", sum.Warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("ALTER TABLE core.encounter DROP COLUMN messages"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := applyNight(ctx, r.cfg, r.dir, 53, 1); err != nil {
+		t.Fatal(err)
+	}
+	r.logs.Reset()
+	if sum, err = runPipeline(ctx, r.cfg, r.log, time.Now, runOptions{}); err != nil {
+		t.Fatalf("the night failed: %v", err)
+	}
+	if !strings.Contains(r.logs.String(), "updating the previous warehouse in place failed; building it in full") {
+		t.Errorf("the log does not say the in-place update failed:\n%s", r.logs.String())
+	}
+	db, err = openWarehouse(sum.Warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var inPlace bool
+	var reason string
+	var messages int64
+	if err := db.QueryRow("SELECT updated_in_place, reason FROM meta.build").Scan(&inPlace, &reason); err != nil {
+		t.Fatal(err)
+	}
+	if inPlace || !strings.Contains(reason, "failed") {
+		t.Errorf("meta.build: in place %v, reason %q; want a full build that says the update failed", inPlace, reason)
+	}
+	if err := db.QueryRow("SELECT sum(messages) FROM core.encounter").Scan(&messages); err != nil || messages == 0 {
+		t.Errorf("core.encounter was not built again: %v, %d messages", err, messages)
+	}
 }
