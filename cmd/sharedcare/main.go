@@ -39,7 +39,7 @@ type CLI struct {
 	CPUProfile string `name:"cpu-profile" help:"Write a Go CPU profile of the command to this file (for go tool pprof)." type:"path"`
 
 	Synth           SynthCmd           `cmd:"" help:"Generate a synthetic region: every source system in its native format, a ground truth kept apart, and a config file."`
-	Run             RunCmd             `cmd:"" help:"Run the nightly pipeline: extract every source into the lake (unchanged files skipped; --full for everything), build the person index, build and publish the warehouse, the pseudonymised analytics database and the Parquet marts."`
+	Run             RunCmd             `cmd:"" help:"Run the nightly pipeline: extract every source into the lake (unchanged files skipped; --full for everything), build the person index, build and publish the warehouse (updating the previous one in place when the night only added encounters), the pseudonymised analytics database and the Parquet marts."`
 	Report          ReportCmd          `cmd:"" help:"Write the monthly programme board report (HTML, PDF, a CSV per table, charts) from the published warehouse."`
 	Demo            DemoCmd            `cmd:"" help:"Generate a synthetic region, run the pipeline, write the report for the last complete month, and say where everything is."`
 	SQL             SQLCmd             `cmd:"" name:"sql" help:"Run a read-only SQL query against the warehouse and print the result."`

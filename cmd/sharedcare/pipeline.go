@@ -26,7 +26,7 @@ import (
 // RunCmd runs the nightly pipeline.
 type RunCmd struct {
 	Config string `help:"Region configuration file." type:"existingfile" required:"" short:"c"`
-	Full   bool   `help:"Re-extract every source in full: land files even when unchanged since an earlier run, and ignore database watermarks."`
+	Full   bool   `help:"Re-extract every source in full (land files even when unchanged since an earlier run, and ignore database watermarks) and build every warehouse table in full."`
 }
 
 // Run implements `sharedcare run`.
