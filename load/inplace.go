@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	sqlfiles "github.com/sharedcare/sharedcare/sql"
@@ -63,9 +64,18 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 		return "", "no published warehouse"
 	}
 	prev := opt.Runs[len(opt.Runs)-2]
-	// Encounter feeds: the same sources as the previous run, none keyed,
-	// and no file of theirs landed before and again tonight.
-	var now, before []string
+	// Encounter feeds, the sources of the systems the in-place tables are
+	// made from (named by the configuration, so a source that sent nothing
+	// tonight still counts): the same sources as the previous run, none
+	// keyed, and no file of theirs landed before and again tonight.
+	encounterSource := func(name string) bool {
+		for view := range inPlaceSystems {
+			if sys, _, _ := strings.Cut(view, "__"); sys == opt.Systems[name] {
+				return true
+			}
+		}
+		return false
+	}
 	landedBefore := map[string]bool{}
 	for _, m := range opt.Runs[:len(opt.Runs)-1] {
 		for _, s := range m.Sources {
@@ -76,26 +86,17 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 			}
 		}
 	}
-	encounterSource := func(name string, entities []string) bool {
-		for _, e := range entities {
-			if inPlaceSystems[opt.Systems[name]+"__"+e] {
-				return true
-			}
-		}
-		return false
-	}
+	var now, before []string
 	for _, s := range opt.Manifest.Sources {
-		var ents []string
-		for _, e := range s.Entities {
-			ents = append(ents, e.Entity)
-			if inPlaceSystems[opt.Systems[s.Name]+"__"+e.Entity] && len(opt.Keys[s.Name][e.Entity]) > 0 {
-				return "", "source " + s.Name + " sends encounters as a database table"
-			}
-		}
-		if !encounterSource(s.Name, ents) {
+		if !encounterSource(s.Name) {
 			continue
 		}
 		now = append(now, s.Name)
+		for entity, key := range opt.Keys[s.Name] {
+			if inPlaceSystems[opt.Systems[s.Name]+"__"+entity] && len(key) > 0 {
+				return "", "source " + s.Name + " sends encounters as a database table"
+			}
+		}
 		for _, in := range s.Inputs {
 			if in.LandedIn == "" && landedBefore[s.Name+"\x00"+in.File] {
 				return "", "source " + s.Name + " landed a file again (" + in.File + ")"
@@ -103,11 +104,7 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 		}
 	}
 	for _, s := range prev.Sources {
-		var ents []string
-		for _, e := range s.Entities {
-			ents = append(ents, e.Entity)
-		}
-		if encounterSource(s.Name, ents) {
+		if encounterSource(s.Name) {
 			before = append(before, s.Name)
 		}
 	}
