@@ -81,8 +81,29 @@ func BuildAnalytics(ctx context.Context, warehousePath, analyticsPath string, ke
 		os.Remove(building + ".wal")
 		return err
 	}
-	if err := buildAnalytics(ctx, building, warehousePath, key, opt, log); err != nil {
-		return fail(err)
+	base, why := analyticsInPlaceBase(ctx, warehousePath, analyticsPath, key)
+	inPlace := base != ""
+	if inPlace {
+		log.Info("updating the previous analytics database in place", "from_run", base)
+		err := copyFile(analyticsPath, building)
+		if err == nil {
+			err = buildAnalytics(ctx, building, warehousePath, key, opt, true, "updated in place from the analytics database of run "+base, log)
+		}
+		if err != nil {
+			fail(nil)
+			if ctx.Err() != nil {
+				return err
+			}
+			// As for the warehouse: built in full instead, the error logged.
+			log.Warn("updating the previous analytics database in place failed; building it in full", "error", err.Error())
+			inPlace, why = false, "updating the previous analytics database in place failed (the run's log says why)"
+		}
+	}
+	if !inPlace {
+		log.Info("building the analytics database in full", "reason", why)
+		if err := buildAnalytics(ctx, building, warehousePath, key, opt, false, why, log); err != nil {
+			return fail(err)
+		}
 	}
 	if err := os.Chmod(building, 0o600); err != nil {
 		return fail(err)
@@ -101,7 +122,51 @@ func BuildAnalytics(ctx context.Context, warehousePath, analyticsPath string, ke
 	return nil
 }
 
-func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte, opt AnalyticsOptions, log *slog.Logger) (err error) {
+// analyticsKeyCheck is a pseudonym of a fixed input, kept in the analytics
+// database: an in-place update uses the same key as the database it
+// updates, or every pseudonym would be wrong. It reveals nothing of the key.
+func analyticsKeyCheck(key []byte) string { return Pseudonym(key, "sharedcare:analytics-key-check") }
+
+// analyticsInPlaceBase says whether the analytics build may start from a
+// copy of the published analytics database and update its core.encounter
+// in place: it returns the run that database was built from, or "" and
+// why not. The warehouse must have been updated in place from that run's
+// warehouse (its meta.encounter_changed_rows say what changed since), and
+// the analytics database built by the same SQL and with the same key.
+func analyticsInPlaceBase(ctx context.Context, warehousePath, analyticsPath string, key []byte) (string, string) {
+	if _, err := os.Stat(analyticsPath); err != nil {
+		return "", "no published analytics database"
+	}
+	wh, err := sql.Open("duckdb", warehousePath+"?access_mode=read_only")
+	if err != nil {
+		return "", "the warehouse cannot be opened: " + err.Error()
+	}
+	var updated bool
+	var from sql.NullString
+	err = wh.QueryRowContext(ctx, "SELECT updated_in_place, from_run FROM meta.build").Scan(&updated, &from)
+	wh.Close()
+	if err != nil || !updated || !from.Valid {
+		return "", "the warehouse was built in full"
+	}
+	an, err := sql.Open("duckdb", analyticsPath+"?access_mode=read_only")
+	if err != nil {
+		return "", "the analytics database cannot be opened: " + err.Error()
+	}
+	defer an.Close()
+	var run, version, check string
+	if err := an.QueryRowContext(ctx, "SELECT run_id FROM meta.runs").Scan(&run); err != nil || run != from.String {
+		return "", "the analytics database is not of the run the warehouse was updated from"
+	}
+	if err := an.QueryRowContext(ctx, "SELECT sql_version FROM meta.build").Scan(&version); err != nil || version != SQLVersion() {
+		return "", "the analytics database was built by other SQL"
+	}
+	if err := an.QueryRowContext(ctx, "SELECT key_check FROM meta.analytics_build").Scan(&check); err != nil || check != analyticsKeyCheck(key) {
+		return "", "the analytics database was built with another key"
+	}
+	return run, ""
+}
+
+func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte, opt AnalyticsOptions, inPlace bool, why string, log *slog.Logger) (err error) {
 	db, err := sql.Open("duckdb", file)
 	if err != nil {
 		return fmt.Errorf("opening new analytics database: %w", err)
@@ -121,6 +186,11 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		return nil
+	}
+	if inPlace {
+		if err := dropAllBut(ctx, conn, inPlaceTables); err != nil {
+			return err
+		}
 	}
 	if err := duckdb.RegisterScalarUDF(conn, "pseudonym", pseudonymUDF{p: newPseudonymiser(key)}); err != nil {
 		return fmt.Errorf("registering the pseudonym function: %w", err)
@@ -142,7 +212,7 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		return err
 	}
 	for _, s := range analyticsSchemas {
-		if err := exec("creating schema "+s, "CREATE SCHEMA "+s); err != nil {
+		if err := exec("creating schema "+s, "CREATE SCHEMA IF NOT EXISTS "+s); err != nil {
 			return err
 		}
 	}
@@ -182,11 +252,15 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 			continue
 		}
 		t0 := time.Now()
-		text, err := fs.ReadFile(sqlfiles.FS, name)
+		run := name
+		if inPlace && inPlaceTables[schema+"."+table] {
+			run = "incremental/analytics__" + schema + "__" + table + ".sql"
+		}
+		text, err := fs.ReadFile(sqlfiles.FS, run)
 		if err != nil {
 			return err
 		}
-		if err := exec("running sql/"+name, string(text)); err != nil {
+		if err := exec("running sql/"+run, string(text)); err != nil {
 			return err
 		}
 		log.Debug("sql done", "file", name, "seconds", time.Since(t0).Seconds())
@@ -223,6 +297,20 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		if err := exec("copying "+rel, "CREATE TABLE "+qs+"."+qt+" AS SELECT * FROM wh."+qs+"."+qt); err != nil {
 			return err
 		}
+	}
+	for _, q := range []string{
+		"CREATE TABLE meta.analytics_build (key_check VARCHAR NOT NULL, updated_in_place BOOLEAN NOT NULL, reason VARCHAR NOT NULL)",
+		"COMMENT ON TABLE meta.analytics_build IS 'How this analytics database was built: in full from the warehouse, or by updating the previous night''s in place (core.encounter only).'",
+		"COMMENT ON COLUMN meta.analytics_build.key_check IS 'A pseudonym of a fixed text: an in-place update needs the key this database was built with. It reveals nothing of the key.'",
+		"COMMENT ON COLUMN meta.analytics_build.updated_in_place IS 'True when core.encounter was carried over from the previous analytics database and changed only where the warehouse changed (meta.encounter_changed_rows).'",
+		"COMMENT ON COLUMN meta.analytics_build.reason IS 'Why the build was in full, or what the in-place update started from.'",
+	} {
+		if err := exec("recording how the analytics database was built", q); err != nil {
+			return err
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO meta.analytics_build VALUES (?, ?, ?)", analyticsKeyCheck(key), inPlace, why); err != nil {
+		return fmt.Errorf("recording how the analytics database was built: %w", err)
 	}
 	if err := inheritComments(ctx, conn); err != nil {
 		return err

@@ -243,7 +243,11 @@ func build(ctx context.Context, file string, opt Options, inPlace bool, why stri
 	if err := recordRun(ctx, conn, opt); err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "INSERT INTO meta.build VALUES (?, ?, ?)", SQLVersion(), inPlace, why); err != nil {
+	var from any // NULL for a full build
+	if inPlace {
+		from = opt.Runs[len(opt.Runs)-2].RunID
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO meta.build VALUES (?, ?, ?, ?)", SQLVersion(), inPlace, why, from); err != nil {
 		return fmt.Errorf("recording how the warehouse was built: %w", err)
 	}
 	if err := exec("detaching the work database", "DETACH "+workDatabase); err != nil {

@@ -109,6 +109,38 @@ func TestIncrementalWarehouse(t *testing.T) {
 			t.Errorf("%s is not in the full build", name)
 		}
 	}
+
+	// The analytics database was updated in place too, and is row for row
+	// the one a full build makes from the same warehouse.
+	an := r.cfg.Path(r.cfg.Analytics)
+	adb, err := openWarehouse(an)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anInPlace bool
+	var anReason string
+	err = adb.QueryRow("SELECT updated_in_place, reason FROM meta.analytics_build").Scan(&anInPlace, &anReason)
+	adb.Close()
+	if err != nil || !anInPlace {
+		t.Fatalf("the analytics database was not updated in place: %v %q", err, anReason)
+	}
+	pk, err := load.LoadKey(r.cfg.Path(r.cfg.PseudonymKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fullAn := filepath.Join(t.TempDir(), "analytics.duckdb")
+	if err := load.BuildAnalytics(ctx, sum.Warehouse, fullAn, pk, load.AnalyticsOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	gotAn, wantAn := tableDigests(t, an), tableDigests(t, fullAn)
+	if gotAn["core.encounter"] == "" || len(wantAn) < 10 {
+		t.Fatalf("analytics tables: %v", wantAn)
+	}
+	for name, d := range wantAn {
+		if gotAn[name] != d {
+			t.Errorf("analytics %s differs from the full build's:\n in place %s\n full     %s", name, gotAn[name], d)
+		}
+	}
 }
 
 // mergePair finds a hospital record with encounters whose person has one

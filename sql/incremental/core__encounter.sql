@@ -31,14 +31,23 @@ WHERE NOT EXISTS (SELECT 1 FROM core.encounter e WHERE e.source = t.source AND e
 ORDER BY t.first_run, t.source, t.encounter_id;
 SET preserve_insertion_order = false;
 
+CREATE TEMP TABLE encounter_moved AS
+SELECT c.source, c.encounter_id, k.person_id
+FROM core.encounter c
+LEFT JOIN intermediate.int_person_keys k ON k.source = c.source AND k.record_key = c.record_key
+WHERE k.person_id IS DISTINCT FROM c.person_id;
+
 UPDATE core.encounter AS e
 SET person_id = n.person_id
-FROM (
-    SELECT c.source, c.encounter_id, k.person_id
-    FROM core.encounter c
-    LEFT JOIN intermediate.int_person_keys k ON k.source = c.source AND k.record_key = c.record_key
-    WHERE k.person_id IS DISTINCT FROM c.person_id
-) n
+FROM encounter_moved n
 WHERE e.source = n.source AND e.encounter_id = n.encounter_id;
 
+-- Which rows changed, for the analytics database.
+INSERT INTO meta.encounter_changed_rows
+SELECT e.rowid
+FROM core.encounter e
+WHERE EXISTS (SELECT 1 FROM encounter_tonight t WHERE t.source = e.source AND t.encounter_id = e.encounter_id)
+   OR EXISTS (SELECT 1 FROM encounter_moved m WHERE m.source = e.source AND m.encounter_id = e.encounter_id);
+
 DROP TABLE encounter_tonight;
+DROP TABLE encounter_moved;

@@ -2,10 +2,22 @@
 CREATE TABLE meta.build (
     sql_version      VARCHAR NOT NULL,
     updated_in_place BOOLEAN NOT NULL,
-    reason           VARCHAR NOT NULL
+    reason           VARCHAR NOT NULL,
+    from_run         VARCHAR
+);
+
+-- Grain: one row per row of core.encounter that the night's in-place
+-- update changed or added (incremental/core__encounter.sql fills it); none
+-- when the warehouse was built in full. The analytics database updates its
+-- own copy of the table from it.
+CREATE TABLE meta.encounter_changed_rows (
+    encounter_row BIGINT NOT NULL
 );
 
 COMMENT ON TABLE meta.build IS 'How this warehouse was built: in full from the lake, or by updating the previous night''s warehouse in place (core.encounter only; every other table is built in full either way).';
 COMMENT ON COLUMN meta.build.sql_version IS 'SHA-256 of every SQL model the build ran: a warehouse is updated in place only by a build of the same version.';
 COMMENT ON COLUMN meta.build.updated_in_place IS 'True when core.encounter was carried over from the previous night''s warehouse and changed only for the encounters the night brought (sql/incremental/core__encounter.sql); false when it was built from every message in the lake.';
 COMMENT ON COLUMN meta.build.reason IS 'Why the build was in full (a full run, no previous warehouse, a source file landed again, …), or what the in-place update started from.';
+COMMENT ON COLUMN meta.build.from_run IS 'The run whose warehouse this one was updated from; NULL when it was built in full.';
+COMMENT ON TABLE meta.encounter_changed_rows IS 'The rows of core.encounter the night''s in-place update changed or added, for the analytics database''s own in-place update; empty when the warehouse was built in full.';
+COMMENT ON COLUMN meta.encounter_changed_rows.encounter_row IS 'The row''s rowid in core.encounter (its position: rows are never deleted, and new ones are added at the end).';
