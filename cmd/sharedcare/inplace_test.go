@@ -300,7 +300,6 @@ func TestInPlaceFailureBuildsInFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	var inPlace bool
 	var reason string
 	var messages int64
@@ -312,5 +311,45 @@ func TestInPlaceFailureBuildsInFull(t *testing.T) {
 	}
 	if err := db.QueryRow("SELECT sum(messages) FROM core.encounter").Scan(&messages); err != nil || messages == 0 {
 		t.Errorf("core.encounter was not built again: %v, %d messages", err, messages)
+	}
+	db.Close()
+
+	// The same for the analytics database: the next night updates the
+	// warehouse in place, fails to update the broken analytics table, and
+	// builds the analytics database in full.
+	an := r.cfg.Path(r.cfg.Analytics)
+	adb, err := sql.Open("duckdb", an)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adb.Exec("ALTER TABLE core.encounter DROP COLUMN messages"); err != nil {
+		t.Fatal(err)
+	}
+	adb.Close()
+	if _, err := applyNight(ctx, r.cfg, r.dir, 53, 2); err != nil {
+		t.Fatal(err)
+	}
+	r.logs.Reset()
+	if sum, err = runPipeline(ctx, r.cfg, r.log, time.Now, runOptions{}); err != nil {
+		t.Fatalf("the second night failed: %v", err)
+	}
+	for _, want := range []string{"updating the previous warehouse in place", "updating the previous analytics database in place failed; building it in full"} {
+		if !strings.Contains(r.logs.String(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, r.logs.String())
+		}
+	}
+	adb, err = openWarehouse(an)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adb.Close()
+	if err := adb.QueryRow("SELECT updated_in_place, reason FROM meta.analytics_build").Scan(&inPlace, &reason); err != nil {
+		t.Fatal(err)
+	}
+	if inPlace || !strings.Contains(reason, "failed") {
+		t.Errorf("meta.analytics_build: in place %v, reason %q; want a full build that says the update failed", inPlace, reason)
+	}
+	if err := adb.QueryRow("SELECT sum(messages) FROM core.encounter").Scan(&messages); err != nil || messages == 0 {
+		t.Errorf("the analytics core.encounter was not built again: %v, %d messages", err, messages)
 	}
 }
