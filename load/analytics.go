@@ -82,28 +82,10 @@ func BuildAnalytics(ctx context.Context, warehousePath, analyticsPath string, ke
 		return err
 	}
 	base, why := analyticsInPlaceBase(ctx, warehousePath, analyticsPath, key)
-	inPlace := base != ""
-	if inPlace {
-		log.Info("updating the previous analytics database in place", "from_run", base)
-		err := copyFile(analyticsPath, building)
-		if err == nil {
-			err = buildAnalytics(ctx, building, warehousePath, key, opt, true, "updated in place from the analytics database of run "+base, log)
-		}
-		if err != nil {
-			fail(nil)
-			if ctx.Err() != nil {
-				return err
-			}
-			// As for the warehouse: built in full instead, the error logged.
-			log.Warn("updating the previous analytics database in place failed; building it in full", "error", err.Error())
-			inPlace, why = false, "updating the previous analytics database in place failed (the run's log says why)"
-		}
-	}
-	if !inPlace {
-		log.Info("building the analytics database in full", "reason", why)
-		if err := buildAnalytics(ctx, building, warehousePath, key, opt, false, why, log); err != nil {
-			return fail(err)
-		}
+	if err := buildInPlaceOrFull(ctx, log, "analytics database", analyticsPath, building, base, why, func(inPlace bool, why string) error {
+		return buildAnalytics(ctx, building, warehousePath, key, opt, inPlace, why, log)
+	}); err != nil {
+		return err
 	}
 	if err := os.Chmod(building, 0o600); err != nil {
 		return fail(err)

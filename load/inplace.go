@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"slices"
 	"sort"
@@ -170,6 +171,43 @@ func dropAllBut(ctx context.Context, conn *sql.Conn, keep map[string]bool) error
 		if _, err := conn.ExecContext(ctx, d); err != nil {
 			return fmt.Errorf("clearing the copy of the previous warehouse: %s: %w", d, err)
 		}
+	}
+	return nil
+}
+
+// buildInPlaceOrFull builds a database (what: "warehouse" or "analytics
+// database") into building: from a copy of published, updated in place,
+// when base names the run published was built from, and in full
+// otherwise, with why recorded. An in-place update that fails for any
+// reason but cancellation is logged and the database built in full: a
+// night must not fail for want of a shortcut. The error is not recorded in
+// the database (meta.build is copied into the analytics database). On
+// error, building is removed.
+func buildInPlaceOrFull(ctx context.Context, log *slog.Logger, what, published, building, base, why string, build func(inPlace bool, why string) error) error {
+	remove := func() {
+		os.Remove(building)
+		os.Remove(building + ".wal")
+	}
+	if base != "" {
+		log.Info("updating the previous "+what+" in place", "from_run", base)
+		err := copyFile(published, building)
+		if err == nil {
+			err = build(true, "updated in place from the "+what+" of run "+base)
+		}
+		if err == nil {
+			return nil
+		}
+		remove()
+		if ctx.Err() != nil {
+			return err
+		}
+		log.Warn("updating the previous "+what+" in place failed; building it in full", "error", err.Error())
+		why = "updating the previous " + what + " in place failed (the run's log says why)"
+	}
+	log.Info("building the "+what+" in full", "reason", why)
+	if err := build(false, why); err != nil {
+		remove()
+		return err
 	}
 	return nil
 }

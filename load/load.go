@@ -95,36 +95,11 @@ func Build(ctx context.Context, opt Options) error {
 			return fmt.Errorf("removing stale build: %w", err)
 		}
 	}
-	removeBuild := func() {
-		os.Remove(building)
-		os.Remove(building + ".wal")
-	}
 	base, why := inPlaceBase(ctx, opt)
-	inPlace := base != ""
-	if inPlace {
-		log.Info("updating the previous warehouse in place", "from_run", base)
-		err := copyFile(opt.Warehouse, building)
-		if err == nil {
-			err = build(ctx, building, opt, true, "updated in place from the warehouse of run "+base, log)
-		}
-		if err != nil {
-			removeBuild()
-			if ctx.Err() != nil {
-				return err
-			}
-			// A night must not fail for want of a shortcut: the warehouse
-			// is built in full instead, and the error is logged. It is not
-			// recorded in meta.build, which the analytics database copies.
-			log.Warn("updating the previous warehouse in place failed; building it in full", "error", err.Error())
-			inPlace, why = false, "updating the previous warehouse in place failed (the run's log says why)"
-		}
-	}
-	if !inPlace {
-		log.Info("building the warehouse in full", "reason", why)
-		if err := build(ctx, building, opt, false, why, log); err != nil {
-			removeBuild()
-			return err
-		}
+	if err := buildInPlaceOrFull(ctx, log, "warehouse", opt.Warehouse, building, base, why, func(inPlace bool, why string) error {
+		return build(ctx, building, opt, inPlace, why, log)
+	}); err != nil {
+		return err
 	}
 	if err := os.Chmod(building, 0o600); err != nil {
 		return err
