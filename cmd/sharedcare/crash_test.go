@@ -128,15 +128,7 @@ func TestCrashAtEveryStage(t *testing.T) {
 			if last := recs[len(recs)-1]; last.Status != history.Abandoned {
 				t.Errorf("killed run recorded as %s, want %s", last.Status, history.Abandoned)
 			}
-			if code, _, out := cliRun(t, nil, "run", "--config", r.cfg.File); code != ExitOK {
-				t.Fatalf("rerun after the crash (stale lock): exit %d:\n%s", code, out)
-			}
-			got := checksumsOf(t, wh)
-			for k, v := range ref {
-				if got[k] != v {
-					t.Errorf("%s after crash and rerun: %s, uninterrupted run: %s", k, got[k], v)
-				}
-			}
+			got := rerunMatches(t, r.cfg.File, wh, ref, "the crash (stale lock)")
 			if len(got) != len(ref) {
 				t.Errorf("%d tables after the rerun, %d in the reference", len(got), len(ref))
 			}
@@ -163,15 +155,24 @@ func TestCrashAtEveryStage(t *testing.T) {
 	if after, err := os.ReadFile(wh); err != nil || !bytes.Equal(before, after) {
 		t.Fatalf("the published warehouse changed when an in-place night was killed (%v)", err)
 	}
-	if code, _, out := cliRun(t, nil, "run", "--config", r.cfg.File); code != ExitOK {
-		t.Fatalf("rerun after the in-place crash: exit %d:\n%s", code, out)
+	rerunMatches(t, r.cfg.File, wh, ref, "the in-place crash")
+}
+
+// rerunMatches runs the pipeline again after a crash (what) and checks that
+// the warehouse's table checksums are those of the uninterrupted run, ref;
+// it returns them.
+func rerunMatches(t *testing.T, cfgFile, wh string, ref map[string]string, what string) map[string]string {
+	t.Helper()
+	if code, _, out := cliRun(t, nil, "run", "--config", cfgFile); code != ExitOK {
+		t.Fatalf("rerun after %s: exit %d:\n%s", what, code, out)
 	}
 	got := checksumsOf(t, wh)
 	for k, v := range ref {
 		if got[k] != v {
-			t.Errorf("%s after the in-place crash and rerun: %s, uninterrupted run: %s", k, got[k], v)
+			t.Errorf("%s after %s and rerun: %s, uninterrupted run: %s", k, what, got[k], v)
 		}
 	}
+	return got
 }
 
 // TestFullDisk puts the warehouse on a small tmpfs, fills it, and runs: the
