@@ -338,18 +338,26 @@ type Landing struct {
 	// equals LatestRun[its _source_file]; rows of older landings of the same
 	// file are superseded.
 	LatestRun map[string]string
+	// Whole, by Files, is true for a file every row of which is current:
+	// no source file its run landed was landed again by a later run. A
+	// reader need not check its rows against LatestRun.
+	Whole []bool
 }
 
 // EntityLanding collects the landing of source.entity over runs (as given by
 // SinceLastFull).
 func EntityLanding(runs []*Manifest, source, entity string) Landing {
 	l := Landing{LatestRun: map[string]string{}}
+	var fileRuns []*Manifest
 	for _, m := range runs {
 		e := m.Entity(source, entity)
 		if e == nil {
 			continue
 		}
 		l.Files = append(l.Files, e.Files...)
+		for range e.Files {
+			fileRuns = append(fileRuns, m)
+		}
 		for _, s := range m.Sources {
 			if s.Name != source {
 				continue
@@ -360,6 +368,26 @@ func EntityLanding(runs []*Manifest, source, entity string) Landing {
 				}
 			}
 		}
+	}
+	whole := map[*Manifest]bool{}
+	for _, m := range fileRuns {
+		if _, done := whole[m]; done {
+			continue
+		}
+		whole[m] = true
+		for _, s := range m.Sources {
+			if s.Name != source {
+				continue
+			}
+			for _, in := range s.Inputs {
+				if in.LandedIn == "" && l.LatestRun[in.File] != m.RunID {
+					whole[m] = false
+				}
+			}
+		}
+	}
+	for _, m := range fileRuns {
+		l.Whole = append(l.Whole, whole[m])
 	}
 	return l
 }

@@ -113,13 +113,20 @@ type PersonSource struct {
 	// landed it (file feeds). Database feeds land changed rows only, so
 	// every run's rows count and the latest per key wins.
 	ByFile bool
+	// From, when set, is the index run whose snapshot of this source may be
+	// read in place of the landing files it covers (see SnapshotFile).
+	From string
+	// SnapshotRun, when set, is the index run to write a snapshot of this
+	// source's records for, when they came from more than one file or
+	// from more rows than records.
+	SnapshotRun string
 }
 
 // PersonRows is how many records ReadPersons may at most append for ps:
 // the rows of the row groups it will read. A caller reading several
 // sources sizes one slice for all of them with it.
 func PersonRows(lake string, ps PersonSource) (int, error) {
-	units, err := personUnits(lake, ps)
+	units, _, err := personUnits(lake, ps)
 	if err != nil {
 		return 0, err
 	}
@@ -130,9 +137,30 @@ func PersonRows(lake string, ps PersonSource) (int, error) {
 	return n, nil
 }
 
-func personUnits(lake string, ps PersonSource) ([]parquetUnit, error) {
+// personUnits lists the row groups to read for ps: those of its snapshot,
+// when it has one that may be used, then those of the landing files the
+// snapshot does not cover. It also says whether a snapshot was read, and
+// returns the landing files it read.
+func personUnits(lake string, ps PersonSource) ([]parquetUnit, SnapshotUse, error) {
 	var units []parquetUnit
-	for _, f := range ps.Landing.Files {
+	var use SnapshotUse
+	files := ps.Landing.Files
+	if ps.From != "" {
+		covered, why := snapshotFor(lake, ps)
+		if covered > 0 {
+			us, err := currentRowGroups(filepath.Join(lake, SnapshotFile(ps.From, ps.Source)), nil)
+			if err != nil {
+				return nil, use, fmt.Errorf("reading the snapshot of %s: %w", ps.Source, err)
+			}
+			for i := range us {
+				us[i].snapshot = true
+			}
+			units, files, use.From = us, files[covered:], ps.From
+		} else {
+			use.Why = why
+		}
+	}
+	for _, f := range files {
 		p := filepath.Join(lake, filepath.FromSlash(f))
 		var latest map[string]string
 		if ps.ByFile {
@@ -140,11 +168,11 @@ func personUnits(lake string, ps PersonSource) ([]parquetUnit, error) {
 		}
 		us, err := currentRowGroups(p, latest)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
+			return nil, use, fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
 		}
 		units = append(units, us...)
 	}
-	return units, nil
+	return units, use, nil
 }
 
 // ReadPersons adds the current person-level records of one source to dst.
@@ -157,7 +185,7 @@ func personUnits(lake string, ps PersonSource) ([]parquetUnit, error) {
 // then closed up in place: with dst sized by PersonRows nothing is copied
 // to a second slice. At 3,000,000 persons the copies (row groups' records,
 // then a source's, then every source's) were 800 MB at the read's peak.
-func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.Allocator, dst *Persons) error {
+func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.Allocator, dst *Persons) (SnapshotUse, error) {
 	key := ps.Key
 	if len(key) == 0 {
 		key = []string{"record_key"}
@@ -169,10 +197,11 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	k, n := len(key), len(key)+len(PersonColumns)
 	// The landing is read in row groups, on every core; row groups whose
 	// rows a later landing of the same source file superseded are skipped
-	// from their statistics without being read.
-	units, err := personUnits(lake, ps)
+	// from their statistics without being read. A snapshot's row groups
+	// come first, in place of the files it covers.
+	units, use, err := personUnits(lake, ps)
 	if err != nil {
-		return err
+		return use, err
 	}
 	group := dst.groupOf(ps.Source, ps.System, ps.Entity, &groupIndex{})
 	base := len(dst.recs)
@@ -185,8 +214,40 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	got := make([]int, len(units))
 	err = forEachUnit(ctx, len(units), func(u int) error {
 		out := recs[base+off[u] : base+off[u+1]]
+		add := func(r personRec) error {
+			if got[u] == len(out) {
+				return fmt.Errorf("%s row group %d has more rows than its metadata says (%d)", units[u].path, units[u].group, len(out))
+			}
+			out[got[u]] = r
+			got[u]++
+			return nil
+		}
+		// values makes a record of the person columns from c[at:]. Key and
+		// NHS number are copied: they would keep the batch's buffers. The
+		// other values are kept once each in dst.dict.
+		values := func(rk string, c []arrow.Array, at, i int) personRec {
+			r := personRec{key: strings.Clone(rk), nhs: strings.Clone(str(c[at], i)), group: group, dob: noDate,
+				given: dst.dict.id(str(c[at+1], i)), family: dst.dict.id(str(c[at+2], i)),
+				sex: dst.dict.id(str(c[at+4], i)), postcode: dst.dict.id(str(c[at+5], i))}
+			if d := c[at+3]; !d.IsNull(i) {
+				r.dob = int32(d.(*array.Date32).Value(i))
+			}
+			return r
+		}
+		if units[u].snapshot {
+			return readParquet(ctx, units[u].path, snapshotColumns, []int{units[u].group}, mem, func(c []arrow.Array, i int) error {
+				r := values(str(c[0], i), c, 1, i)
+				if l := list(c[len(c)-1], i); len(l) > 0 {
+					for j := range l {
+						l[j] = strings.Clone(l[j])
+					}
+					r.links = dst.addLinks(l)
+				}
+				return add(r)
+			})
+		}
 		kp := make([]string, k)
-		err := readParquet(ctx, units[u].path, cols, []int{units[u].group}, mem, func(c []arrow.Array, i int) error {
+		return readParquet(ctx, units[u].path, cols, []int{units[u].group}, mem, func(c []arrow.Array, i int) error {
 			if ps.ByFile && ps.Landing.LatestRun[str(c[n+1], i)] != str(c[n], i) {
 				return nil // superseded by a later landing of the same file
 			}
@@ -197,17 +258,7 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 			if rk == "" || strings.Trim(rk, "/") == "" {
 				return nil // no key: the connector has already counted it
 			}
-			if got[u] == len(out) {
-				return fmt.Errorf("%s row group %d has more rows than its metadata says (%d)", units[u].path, units[u].group, len(out))
-			}
-			// Key and NHS number are copied: they would keep the batch's
-			// buffers. The other values are kept once each in dst.dict.
-			r := personRec{key: strings.Clone(rk), nhs: strings.Clone(str(c[k], i)), group: group, dob: noDate,
-				given: dst.dict.id(str(c[k+1], i)), family: dst.dict.id(str(c[k+2], i)),
-				sex: dst.dict.id(str(c[k+4], i)), postcode: dst.dict.id(str(c[k+5], i))}
-			if d := c[k+3]; !d.IsNull(i) {
-				r.dob = int32(d.(*array.Date32).Value(i))
-			}
+			r := values(rk, c, k, i)
 			if ps.LinksColumn != "" {
 				var links []string
 				for _, ref := range list(c[n+2], i) {
@@ -219,15 +270,12 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 					r.links = dst.addLinks(links)
 				}
 			}
-			out[got[u]] = r
-			got[u]++
-			return nil
+			return add(r)
 		})
-		return err
 	})
 	if err != nil {
 		clear(recs[base:])
-		return fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
+		return use, fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
 	}
 	// Close up in place: a record is only ever moved down.
 	index := make(map[string]int, off[len(units)])
@@ -246,6 +294,14 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	}
 	clear(recs[w:])
 	dst.recs = recs[:w]
+	// The snapshot is written before the merges add to the links: they are
+	// read from their own landing every run.
+	if ps.SnapshotRun != "" && (use.From != "" || manyFiles(units) || w-base < sum(got)) {
+		if err := writeSnapshot(lake, ps.SnapshotRun, ps, dst, base, w, mem); err != nil {
+			return use, err
+		}
+		use.Wrote = true
+	}
 	if ps.Merges != nil {
 		for _, f := range ps.Merges.Files {
 			err := ReadParquet(ctx, filepath.Join(lake, filepath.FromSlash(f)), []string{"record_key", "prior_record_key"}, mem, func(c []arrow.Array, i int) error {
@@ -261,18 +317,19 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 				return nil
 			})
 			if err != nil {
-				return fmt.Errorf("reading merges of %s: %w", ps.Source, err)
+				return use, fmt.Errorf("reading merges of %s: %w", ps.Source, err)
 			}
 		}
 	}
-	return nil
+	return use, nil
 }
 
 // parquetUnit is one row group of a Parquet file.
 type parquetUnit struct {
-	path  string
-	group int
-	rows  int64
+	path     string
+	group    int
+	rows     int64
+	snapshot bool // a row group of a snapshot (snapshotColumns), not of a landing
 }
 
 // currentRowGroups lists the row groups of the Parquet file at path that
@@ -374,4 +431,23 @@ func text(a arrow.Array, i int) string {
 		return a.Value(i).ToTime().Format(time.DateOnly)
 	}
 	return a.ValueStr(i)
+}
+
+// sum is the sum of n.
+func sum(n []int) int {
+	s := 0
+	for _, v := range n {
+		s += v
+	}
+	return s
+}
+
+// manyFiles says whether units come from more than one file.
+func manyFiles(units []parquetUnit) bool {
+	for _, u := range units {
+		if u.path != units[0].path {
+			return true
+		}
+	}
+	return false
 }

@@ -19,17 +19,23 @@ import (
 )
 
 // landedRow is one row of a person entity's landing.
-type landedRow struct{ key, given, run, file string }
+type landedRow struct {
+	key, given, run, file string
+	links                 []string // FHIR-style references, in the column "links"
+}
 
 // writePersonLanding writes rows as a person entity's landing file, with row groups of three rows.
 func writePersonLanding(t *testing.T, lake, rel string, rows []landedRow) {
 	t.Helper()
-	names := append(append([]string{"record_key"}, PersonColumns...), extract.ColRunID, extract.ColSourceFile)
+	names := append(append([]string{"record_key"}, PersonColumns...), extract.ColRunID, extract.ColSourceFile, "links")
 	fs := make([]arrow.Field, len(names))
 	for i, n := range names {
 		fs[i] = arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
-		if n == "date_of_birth" {
+		switch n {
+		case "date_of_birth":
 			fs[i].Type = arrow.FixedWidthTypes.Date32
+		case "links":
+			fs[i].Type = arrow.ListOf(arrow.BinaryTypes.String)
 		}
 	}
 	schema := arrow.NewSchema(fs, nil)
@@ -40,6 +46,12 @@ func writePersonLanding(t *testing.T, lake, rel string, rows []landedRow) {
 			switch n {
 			case "date_of_birth":
 				b.Field(i).(*array.Date32Builder).Append(arrow.Date32FromTime(time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)))
+			case "links":
+				lb := b.Field(i).(*array.ListBuilder)
+				lb.Append(true)
+				for _, l := range r.links {
+					lb.ValueBuilder().(*array.StringBuilder).Append(l)
+				}
 			default:
 				v := map[string]string{"record_key": r.key, "given_name": r.given, extract.ColRunID: r.run, extract.ColSourceFile: r.file}[n]
 				b.Field(i).(*array.StringBuilder).Append(v)
@@ -76,16 +88,16 @@ func writePersonLanding(t *testing.T, lake, rel string, rows []landedRow) {
 func TestReadPersons(t *testing.T) {
 	lake := t.TempDir()
 	writePersonLanding(t, lake, "a.parquet", []landedRow{
-		{"k1", "A1", "r1", "f1"}, {"k2", "A2", "r1", "f1"}, {"k3", "A3", "r1", "f1"},
-		{"k2", "A2b", "r1", "f1"}, {"", "none", "r1", "f1"}, {"k4", "A4", "r1", "f1"},
-		{"k5", "A5", "r1", "f1"},
+		{"k1", "A1", "r1", "f1", nil}, {"k2", "A2", "r1", "f1", nil}, {"k3", "A3", "r1", "f1", nil},
+		{"k2", "A2b", "r1", "f1", nil}, {"", "none", "r1", "f1", nil}, {"k4", "A4", "r1", "f1", nil},
+		{"k5", "A5", "r1", "f1", nil},
 	})
 	writePersonLanding(t, lake, "b.parquet", []landedRow{
-		{"k6", "B6", "r2", "f2"}, {"k1", "B1", "r2", "f2"}, {"k7", "B7", "r2", "f2"},
-		{"k8", "B8", "r2", "f2"},
+		{"k6", "B6", "r2", "f2", nil}, {"k1", "B1", "r2", "f2", nil}, {"k7", "B7", "r2", "f2", nil},
+		{"k8", "B8", "r2", "f2", nil},
 	})
 	// f1 landed again in run r3: under a file feed its r1 rows are old.
-	writePersonLanding(t, lake, "c.parquet", []landedRow{{"k3", "C3", "r3", "f1"}, {"k9", "C9", "r3", "f1"}})
+	writePersonLanding(t, lake, "c.parquet", []landedRow{{"k3", "C3", "r3", "f1", nil}, {"k9", "C9", "r3", "f1", nil}})
 	landing := extract.Landing{Files: []string{"a.parquet", "b.parquet", "c.parquet"}, LatestRun: map[string]string{"f1": "r3", "f2": "r2"}}
 
 	for _, tc := range []struct {
@@ -103,7 +115,7 @@ func TestReadPersons(t *testing.T) {
 		dst := PersonsOf([]Record{{Source: "acute", RecordKey: "x"}})
 		dst.recs = slices.Grow(dst.recs, max)
 		before := &dst.recs[0]
-		if err := ReadPersons(context.Background(), lake, ps, nil, dst); err != nil {
+		if _, err := ReadPersons(context.Background(), lake, ps, nil, dst); err != nil {
 			t.Fatal(err)
 		}
 		got := dst.Records()
