@@ -272,17 +272,24 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 			return fmt.Errorf("run %s landed no %s entity from a %s source; the warehouse needs it", opt.Manifest.RunID, re[1], re[0])
 		}
 	}
+	// File feeds whose current files hold no superseded row need no filter.
+	wholeFeeds := map[string]bool{}
 	for k, ls := range feeds {
 		if _, keyed := rowKeys[k]; keyed {
 			continue // the view keeps the latest row per key: every landing counts
 		}
 		files[k] = nil
+		whole := true
 		for _, l := range ls {
-			cur, err := currentFiles(opt.Lake, l)
+			cur, w, err := currentFiles(opt.Lake, l)
 			if err != nil {
 				return err
 			}
 			files[k] = append(files[k], cur...)
+			whole = whole && w
+		}
+		if whole {
+			wholeFeeds[k] = true
 		}
 	}
 	sort.Strings(names)
@@ -308,9 +315,7 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 			}
 			body = "SELECT * FROM " + src + " QUALIFY row_number() OVER (PARTITION BY " + strings.Join(part, ", ") + " ORDER BY _run_id DESC) = 1"
 		} else {
-			// File feeds: keep each source file's rows from the run that
-			// last landed it; older landings of the same file are superseded.
-			body = "SELECT * EXCLUDE (_latest_run) FROM (SELECT *, max(_run_id) OVER (PARTITION BY _source, _source_file) AS _latest_run FROM " + src + ") WHERE _run_id = _latest_run"
+			body = fileFeedView(src, wholeFeeds[k])
 		}
 		if err := createView(ctx, conn, k, body); err != nil {
 			return err
@@ -335,6 +340,21 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 	return nil
 }
 
+// fileFeedView is the body of a file feed's landing view over src: each
+// source file's rows from the run that last landed it, older landings of
+// the same file being superseded. When every file of src is whole (none
+// of its source files was landed twice, as a hospital's daily ADT files,
+// or older landings are in files of their own, left out by currentFiles,
+// as a GP extract sent whole every night) every row is current and the
+// view reads them as they are: the filter is a window over every row,
+// which costs more with every month of history.
+func fileFeedView(src string, whole bool) string {
+	if whole {
+		return "SELECT * FROM " + src
+	}
+	return "SELECT * EXCLUDE (_latest_run) FROM (SELECT *, max(_run_id) OVER (PARTITION BY _source, _source_file) AS _latest_run FROM " + src + ") WHERE _run_id = _latest_run"
+}
+
 // currentFiles returns the landing's files that may hold current rows: a
 // file feed's snapshot landed again every night leaves a file per night in
 // the lake, and only the last holds current rows. Files whose every row
@@ -342,21 +362,25 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 // out (the view's filter still decides row by row for the rest), so a
 // night reads what is current, not every earlier landing. If none is left
 // (a file re-landed without rows), all are kept for the filter to decide.
-func currentFiles(lake string, l extract.Landing) ([]string, error) {
+// It also says whether every file returned is whole (Landing.Whole): then
+// the view needs no filter.
+func currentFiles(lake string, l extract.Landing) ([]string, bool, error) {
 	var out []string
-	for _, f := range l.Files {
+	whole := true
+	for i, f := range l.Files {
 		rgs, err := extract.CurrentRowGroups(filepath.Join(lake, filepath.FromSlash(f)), l.LatestRun)
 		if err != nil {
-			return nil, fmt.Errorf("reading the landing: %w", err)
+			return nil, false, fmt.Errorf("reading the landing: %w", err)
 		}
 		if len(rgs) > 0 {
 			out = append(out, f)
+			whole = whole && i < len(l.Whole) && l.Whole[i]
 		}
 	}
 	if len(out) == 0 {
-		return l.Files, nil
+		return l.Files, false, nil
 	}
-	return out, nil
+	return out, whole, nil
 }
 
 // readParquet is a read_parquet call over lake files, quoted.

@@ -151,19 +151,25 @@ func TestCurrentFilesLeaveOutSupersededLandings(t *testing.T) {
 	writeLandingFile(t, lake, "r1b.parquet", [2]string{"patients.csv", "R1"}, [2]string{"other.csv", "R1"}) // other.csv still current
 	writeLandingFile(t, lake, "r2.parquet", [2]string{"patients.csv", "R2"})
 	l := extract.Landing{Files: []string{"r1.parquet", "r1b.parquet", "r2.parquet"}, LatestRun: map[string]string{"patients.csv": "R2", "other.csv": "R1"}}
-	got, err := currentFiles(lake, l)
+	l.Whole = []bool{false, false, true}
+	got, whole, err := currentFiles(lake, l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"r1b.parquet", "r2.parquet"}; !slices.Equal(got, want) {
-		t.Errorf("current files %v, want %v", got, want)
+	if want := []string{"r1b.parquet", "r2.parquet"}; !slices.Equal(got, want) || whole {
+		t.Errorf("current files %v (whole: %v), want %v, not whole: r1b holds superseded rows", got, whole, want)
+	}
+	// Without r1b, the one file left is whole: its view needs no filter.
+	noB := extract.Landing{Files: []string{"r1.parquet", "r2.parquet"}, Whole: []bool{false, true}, LatestRun: map[string]string{"patients.csv": "R2"}}
+	if got, whole, _ := currentFiles(lake, noB); !slices.Equal(got, []string{"r2.parquet"}) || !whole {
+		t.Errorf("current files %v (whole: %v), want r2.parquet, whole", got, whole)
 	}
 	// When nothing would be left, every file is kept for the view's filter.
 	l.LatestRun = map[string]string{"patients.csv": "R3", "other.csv": "R3"}
-	if got, _ := currentFiles(lake, l); len(got) != 3 {
+	if got, whole, _ := currentFiles(lake, l); len(got) != 3 || whole {
 		t.Errorf("with every landing superseded, kept %v", got)
 	}
-	if _, err := currentFiles(lake, extract.Landing{Files: []string{"missing.parquet"}}); err == nil {
+	if _, _, err := currentFiles(lake, extract.Landing{Files: []string{"missing.parquet"}}); err == nil {
 		t.Error("a missing landing file was not an error")
 	}
 }

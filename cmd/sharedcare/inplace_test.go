@@ -69,6 +69,18 @@ func TestIncrementalWarehouse(t *testing.T) {
 			t.Fatalf("night %d was built in full: %s", night, reason)
 		}
 	}
+	// The nights read the hospital's patients from the last index's
+	// snapshot and the files landed since (transform/personindex tests that
+	// this reads the same records as every file).
+	snapshotReads := 0
+	for _, line := range strings.Split(r.logs.String(), "\n") {
+		if strings.Contains(line, `msg="person records read" source=acute `) && !strings.Contains(line, "from_snapshot_of=\"\"") && strings.Contains(line, "from_snapshot_of=") {
+			snapshotReads++
+		}
+	}
+	if snapshotReads != 2 {
+		t.Errorf("%d nights read the hospital's patients from a snapshot, want 2; the log:\n%s", snapshotReads, r.logs)
+	}
 	if n := countRows(t, sum.Warehouse, "core.encounter WHERE encounter_id LIKE '%N2'"); n == 0 {
 		t.Fatal("the second night brought no new visit: the test shows nothing")
 	}
