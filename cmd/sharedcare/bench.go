@@ -128,6 +128,12 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return usageError{errors.New("--persons must be positive and --months at least 13")}
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// With --verbose the runs log their own detail (each phase of the
+	// person index, each SQL file's time) on the bench's log.
+	runLog := quiet
+	if log.Enabled(ctx, slog.LevelDebug) {
+		runLog = log
+	}
 	res := benchResult{Persons: c.Persons, Months: c.Months, Seed: c.Seed, StartedAt: time.Now().UTC(), Sizes: map[string]int64{},
 		Machine: fmt.Sprintf("%s/%s, %d CPUs, Go %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())}
 	var m meter
@@ -186,7 +192,7 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 			out = append(out, m.stage(label+" "+name, n))
 		}
 		m.start()
-		sum, err := runPipeline(ctx, cfg, quiet, time.Now, runOptions{Full: full, Steps: stepRecorder{rec: rec, probe: probe}, Progress: log})
+		sum, err := runPipeline(ctx, cfg, runLog, time.Now, runOptions{Full: full, Steps: stepRecorder{rec: rec, probe: probe}, Progress: log})
 		if err != nil {
 			return nil, err
 		}
