@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -40,6 +41,9 @@ const (
 	// SHAREDCARE_LOAD_BENCH_OUT names a directory to build in and keep.
 	benchOutEnv       = "SHAREDCARE_LOAD_BENCH_OUT"
 	benchNoCompareEnv = "SHAREDCARE_LOAD_BENCH_NOCOMPARE"
+	// SHAREDCARE_LOAD_BENCH_MEMORY_LIMIT is DuckDB's memory_limit for both builds
+	// (default 2GB, the pipeline's).
+	benchMemoryEnv = "SHAREDCARE_LOAD_BENCH_MEMORY_LIMIT"
 )
 
 // benchRegion is the part of sharedcare.yaml the load needs.
@@ -102,6 +106,7 @@ func TestBenchRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	memLimit := cmp.Or(os.Getenv(benchMemoryEnv), "2GB")
 	log := slog.New(slog.DiscardHandler)
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -117,7 +122,7 @@ func TestBenchRegion(t *testing.T) {
 			t0, c0 := time.Now(), cpu()
 			err := Build(ctx, Options{
 				Lake: lake, Manifest: sinceFull[len(sinceFull)-1], Runs: sinceFull, IndexRun: index,
-				Systems: systems, Keys: keys, Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: "3GB", Logger: log,
+				Systems: systems, Keys: keys, Warehouse: wh, TimeZone: cfg.TimeZone, MemoryLimit: memLimit, Logger: log,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -138,7 +143,7 @@ func TestBenchRegion(t *testing.T) {
 	an := filepath.Join(out, "analytics.duckdb")
 	for i := range runs {
 		t0, c0 := time.Now(), cpu()
-		if err := BuildAnalytics(ctx, wh, an, key, AnalyticsOptions{MemoryLimit: "3GB", Logger: log}); err != nil {
+		if err := BuildAnalytics(ctx, wh, an, key, AnalyticsOptions{MemoryLimit: memLimit, Logger: log}); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("analytics run %d: %.2f s, %.2f s CPU", i+1, time.Since(t0).Seconds(), cpu()-c0)
