@@ -358,6 +358,16 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 		p, err := personindex.ReadPrevious(ctx, lake, nil)
 		prevc <- previous{p, err}
 	}()
+	// A source whose records span many landed files (a hospital's feed
+	// sends a patient's demographics with every message) is read from the
+	// last index's snapshot of it and the files landed since, and a
+	// snapshot is written for the next run; --full reads every file.
+	var from string
+	if !full {
+		if id, err := personindex.Latest(lake); err == nil {
+			from = id
+		}
+	}
 	var sources []personindex.PersonSource
 	for _, s := range cfg.Sources {
 		if s.Persons == nil {
@@ -367,6 +377,7 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 			Source: s.Name, System: s.System, Entity: s.Persons.Entity, Key: s.Persons.Key,
 			Landing: extract.EntityLanding(runs, s.Name, s.Persons.Entity),
 			ByFile:  s.Kind != config.KindPostgres, LinksColumn: s.Persons.Links,
+			From: from, SnapshotRun: runID,
 		}
 		if s.Persons.Merges != "" {
 			ml := extract.EntityLanding(runs, s.Name, s.Persons.Merges)
@@ -388,10 +399,12 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 	recs := personindex.NewPersons(total)
 	for _, ps := range sources {
 		before := recs.Len()
-		if err := personindex.ReadPersons(ctx, lake, ps, nil, recs); err != nil {
+		use, err := personindex.ReadPersons(ctx, lake, ps, nil, recs)
+		if err != nil {
 			return personindex.Stats{}, fmt.Errorf("reading person records of %s: %w", ps.Source, err)
 		}
-		log.Debug("person records read", "source", ps.Source, "records", recs.Len()-before)
+		log.Debug("person records read", "source", ps.Source, "records", recs.Len()-before,
+			"from_snapshot_of", use.From, "why_not", use.Why, "snapshot_written", use.Wrote)
 	}
 	if recs.Len() == 0 {
 		return personindex.Stats{}, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
