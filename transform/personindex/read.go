@@ -139,8 +139,8 @@ func PersonRows(lake string, ps PersonSource) (int, error) {
 
 // personUnits lists the row groups to read for ps: those of its snapshot,
 // when it has one that may be used, then those of the landing files the
-// snapshot does not cover. It also says whether a snapshot was read, and
-// returns the landing files it read.
+// snapshot does not cover. It also says whether a snapshot was read, or
+// why not.
 func personUnits(lake string, ps PersonSource) ([]parquetUnit, SnapshotUse, error) {
 	var units []parquetUnit
 	var use SnapshotUse
