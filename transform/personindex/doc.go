@@ -23,5 +23,7 @@
 // The index is written as LAKE/index/run=R/person_link.parquet, one row per
 // source record, with person_match.parquet (link and review pairs and their
 // evidence), person_change.parquet (merges and splits) and the trained
-// model, followed by the marker LAKE/index/run=R/_SUCCESS.
+// model, followed by the marker LAKE/index/run=R/_SUCCESS. Beside them,
+// records/ holds the run's snapshots of its sources' records, which the next
+// run reads in place of the files they cover (snapshot.go).
 package personindex
