@@ -98,11 +98,10 @@ func snapshotFor(lake string, ps PersonSource) (int, string) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return 0, "its snapshot's cover cannot be read: " + err.Error()
 	}
-	key := ps.Key
 	switch {
 	case c.Version != snapshotVersion:
 		return 0, fmt.Sprintf("its snapshot is of version %d, not %d", c.Version, snapshotVersion)
-	case c.Entity != ps.Entity || !slices.Equal(c.Key, key) || c.LinksColumn != ps.LinksColumn || c.ByFile != ps.ByFile:
+	case c.Entity != ps.Entity || !slices.Equal(c.Key, ps.Key) || c.LinksColumn != ps.LinksColumn || c.ByFile != ps.ByFile:
 		return 0, "its configuration changed since the snapshot"
 	case len(c.Files) == 0 || len(c.Files) > len(ps.Landing.Files) || !slices.Equal(c.Files, ps.Landing.Files[:len(c.Files)]):
 		return 0, "its landing is not the one the snapshot was made from (a full run, or files gone)"
