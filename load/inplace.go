@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	sqlfiles "github.com/sharedcare/sharedcare/sql"
+	"github.com/sharedcare/sharedcare/transform/personindex"
 )
 
 // inPlaceTables are the tables a night may carry over from the previous
@@ -120,8 +121,8 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 		return "", "the published warehouse cannot be opened: " + err.Error()
 	}
 	defer db.Close()
-	var run, version string
-	if err := db.QueryRowContext(ctx, "SELECT run_id FROM meta.runs").Scan(&run); err != nil {
+	var run, indexRun, version string
+	if err := db.QueryRowContext(ctx, "SELECT run_id, index_run_id FROM meta.runs").Scan(&run, &indexRun); err != nil {
 		return "", "the published warehouse has no run: " + err.Error()
 	}
 	if run != prev.RunID {
@@ -129,6 +130,17 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 	}
 	if err := db.QueryRowContext(ctx, "SELECT sql_version FROM meta.build").Scan(&version); err != nil || version != SQLVersion() {
 		return "", "the published warehouse was built by other SQL"
+	}
+	// Encounters are moved to their new person by the records the person
+	// index says changed person since the index the published warehouse
+	// was built from.
+	switch from, listed, err := personindex.MovedFrom(opt.Lake, opt.IndexRun); {
+	case err != nil:
+		return "", err.Error()
+	case !listed:
+		return "", "the person index did not list the records that changed person"
+	case from != indexRun:
+		return "", "the person index was compared with index run " + from + ", not with " + indexRun + ", which the published warehouse was built from"
 	}
 	return run, ""
 }

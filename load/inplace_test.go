@@ -3,11 +3,13 @@ package load
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sharedcare/sharedcare/extract"
+	"github.com/sharedcare/sharedcare/transform/personindex"
 )
 
 // TestInPlaceBase checks when a build may update the previous warehouse in
@@ -20,8 +22,8 @@ func TestInPlaceBase(t *testing.T) {
 	}
 	for _, q := range []string{
 		"CREATE SCHEMA meta",
-		"CREATE TABLE meta.runs (run_id VARCHAR)",
-		"INSERT INTO meta.runs VALUES ('R2')",
+		"CREATE TABLE meta.runs (run_id VARCHAR, index_run_id VARCHAR)",
+		"INSERT INTO meta.runs VALUES ('R2', 'I2')",
 		"CREATE TABLE meta.build (sql_version VARCHAR)",
 		"INSERT INTO meta.build VALUES ('" + SQLVersion() + "')",
 	} {
@@ -30,6 +32,18 @@ func TestInPlaceBase(t *testing.T) {
 		}
 	}
 	db.Close()
+	// Tonight's person index listed the records that changed person since
+	// I2, the index the published warehouse was built from; I3b since I1.
+	lake := t.TempDir()
+	for run, from := range map[string]string{"I3": "I2", "I3b": "I1"} {
+		dir := filepath.Join(lake, personindex.Dir(run))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "person_moved.from"), []byte(from+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	src := func(name string, files ...string) extract.SourceManifest {
 		s := extract.SourceManifest{Name: name}
@@ -46,7 +60,7 @@ func TestInPlaceBase(t *testing.T) {
 	tonight := run("R3", false, src("gp", "patients.csv"), src("acute", "adt-3.hl7"), src("mh"))
 	opt := func(runs ...*extract.Manifest) Options {
 		return Options{
-			Manifest: runs[len(runs)-1], Runs: runs, Warehouse: wh,
+			Manifest: runs[len(runs)-1], Runs: runs, Warehouse: wh, Lake: lake, IndexRun: "I3",
 			Systems: map[string]string{"gp": "gp", "acute": "acute", "mh": "mentalhealth", "pg": "acute"},
 		}
 	}
@@ -96,6 +110,8 @@ func TestInPlaceBase(t *testing.T) {
 			return o
 		}(), "database table"},
 		{"warehouse of another run", opt(r1, run("R2b", false, src("acute"), src("mh")), run("R3", false, src("acute"), src("mh"))), "built from run R2, not the last run R2b"},
+		{"index compared with another", func() Options { o := opt(r1, r2, tonight); o.IndexRun = "I3b"; return o }(), "compared with index run I1, not with I2"},
+		{"index listed no moves", func() Options { o := opt(r1, r2, tonight); o.IndexRun = "I4"; return o }(), "did not list the records that changed person"},
 	} {
 		if base, why := inPlaceBase(ctx, c.opt); base != "" || !strings.Contains(why, c.want) {
 			t.Errorf("%s: base %q, why %q; want none because %q", c.name, base, why, c.want)

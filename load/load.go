@@ -337,6 +337,17 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 			return err
 		}
 	}
+	// The records whose person changed since the last index, when the
+	// index listed them: an in-place build moves their encounters.
+	if moved := personindex.MovedFile(opt.IndexRun); statOK(filepath.Join(opt.Lake, moved)) {
+		src, err := readParquet(opt.Lake, []string{filepath.ToSlash(moved)})
+		if err != nil {
+			return err
+		}
+		if err := createView(ctx, conn, "person_moved", "SELECT * FROM "+src); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -442,4 +453,10 @@ func recordRun(ctx context.Context, conn *sql.Conn, opt Options) error {
 		return fmt.Errorf("recording run: %w", err)
 	}
 	return nil
+}
+
+// statOK says whether a file is there.
+func statOK(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -420,6 +420,7 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 	if err != nil {
 		return personindex.Stats{}, err
 	}
+	out.CompareWith(prev)
 	phase("match", "writing the index")
 	st := out.Stats
 	if err := personindex.WriteOutput(lake, runID, out, nil); err != nil {
@@ -427,7 +428,7 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 	}
 	phase("write", "")
 	log.Info("person index built", "records", st.Records, "persons", st.Persons, "new_persons", st.NewPersons,
-		"linked_records", st.LinkedRecords, "review_pairs", len(out.Review), "merges_and_splits", len(out.Changes),
+		"linked_records", st.LinkedRecords, "review_pairs", len(out.Review), "merges_and_splits", len(out.Changes), "records_changed_person", out.Moved.Len(),
 		"valid_nhs", st.ValidNHS, "missing_nhs", st.MissingNHS, "invalid_nhs", st.InvalidNHS, "model_trained", st.ModelTrained, "seconds", roundSec(time.Since(begin)))
 	return st, nil
 }

@@ -9,8 +9,8 @@
 -- encounter whose record is now another person's, or no one's, gets its
 -- new person_id. The table is then row for row what core/encounter.sql
 -- would make from the same lake (TestIncrementalWarehouse), at the cost of
--- the night's encounters and one join of the table with the person keys,
--- not a roll-up of every message ever landed.
+-- the night's encounters and a probe of the table with the keys of the
+-- records that changed person, not a roll-up of every message ever landed.
 CREATE TEMP TABLE encounter_tonight AS
 SELECT * FROM staging.int_rolled_up_encounters;
 
@@ -31,11 +31,22 @@ WHERE NOT EXISTS (SELECT 1 FROM core.encounter e WHERE e.source = t.source AND e
 ORDER BY t.first_run, t.source, t.encounter_id;
 SET preserve_insertion_order = false;
 
+-- Encounters whose record is now another person's, or no one's: only the
+-- records the person index says changed person since the index the
+-- previous warehouse was built from (landing.person_moved; load.inPlaceBase
+-- checks which index that was) can have any, since every other encounter
+-- already has its record's person. Their new person is looked up for those
+-- records alone, so the table is only probed with a small set of keys.
 CREATE TEMP TABLE encounter_moved AS
-SELECT c.source, c.encounter_id, k.person_id
+WITH moved_keys AS (
+    SELECT m.source, m.record_key, k.person_id
+    FROM (SELECT DISTINCT source, record_key FROM landing.person_moved) m
+    LEFT JOIN intermediate.int_person_keys k ON k.source = m.source AND k.record_key = m.record_key
+)
+SELECT c.source, c.encounter_id, m.person_id
 FROM core.encounter c
-LEFT JOIN intermediate.int_person_keys k ON k.source = c.source AND k.record_key = c.record_key
-WHERE k.person_id IS DISTINCT FROM c.person_id;
+JOIN moved_keys m ON m.source = c.source AND m.record_key = c.record_key
+WHERE m.person_id IS DISTINCT FROM c.person_id;
 
 UPDATE core.encounter AS e
 SET person_id = n.person_id

@@ -22,8 +22,10 @@
 //
 // The index is written as LAKE/index/run=R/person_link.parquet, one row per
 // source record, with person_match.parquet (link and review pairs and their
-// evidence), person_change.parquet (merges and splits) and the trained
-// model, followed by the marker LAKE/index/run=R/_SUCCESS. Beside them,
+// evidence), person_change.parquet (merges and splits), person_moved.parquet
+// (the records whose person changed since the previous index, named in
+// person_moved.from; the warehouse moves only their encounters) and the
+// trained model, followed by the marker LAKE/index/run=R/_SUCCESS. Beside them,
 // records/ holds the run's snapshots of its sources' records, which the next
 // run reads in place of the files they cover (snapshot.go).
 package personindex

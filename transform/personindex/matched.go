@@ -60,6 +60,12 @@ type Output struct {
 	// so a later run can tell whether it may reuse Model (see ReadModel).
 	Origin string
 	Match  match.Stats
+	// Moved are the records whose person changed since the index of run
+	// MovedFrom ("" when there was none), when Compared: see MovedSince.
+	// They are written only when Compared.
+	Moved     Moved
+	MovedFrom string
+	Compared  bool
 
 	evidence func(match.Pair) []match.Evidence
 }

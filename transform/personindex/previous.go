@@ -26,6 +26,8 @@ type Previous struct {
 	groups map[string]*prevGroup // source\x00entity → its records
 	nhs    []nhsID               // ascending NHS number, one entry per number
 	MaxID  int64
+	// Run is the index run read; "" when there was none.
+	Run string
 }
 
 // prevGroup holds the previous ids of one source and entity's records,
@@ -183,7 +185,7 @@ func ReadPrevious(ctx context.Context, lake string, mem memory.Allocator) (*Prev
 	if err != nil {
 		return nil, err
 	}
-	p := &Previous{groups: map[string]*prevGroup{}}
+	p := &Previous{groups: map[string]*prevGroup{}, Run: id}
 	var lastSource, lastEntity string
 	var g *prevGroup
 	file := filepath.Join(lake, LinkFile(id))

@@ -78,6 +78,20 @@ func int64Col(name string, get func(r int) int64) column {
 	}}
 }
 
+// nullInt64Col writes 0 as null.
+func nullInt64Col(name string, get func(r int) int64) column {
+	return column{name, arrow.PrimitiveTypes.Int64, func(b array.Builder) func(int) {
+		ib := b.(*array.Int64Builder)
+		return func(r int) {
+			if v := get(r); v == 0 {
+				ib.AppendNull()
+			} else {
+				ib.Append(v)
+			}
+		}
+	}}
+}
+
 // float64Col writes NaN as null.
 func float64Col(name string, get func(r int) float64) column {
 	return column{name, arrow.PrimitiveTypes.Float64, func(b array.Builder) func(int) {
@@ -156,7 +170,8 @@ func Write(lake, runID string, links []Link, mem memory.Allocator) error {
 }
 
 // WriteOutput writes a run's index — person_link, person_match (pairs with
-// evidence), person_change (merges and splits) and the trained model — then
+// evidence), person_change (merges and splits), person_moved (records whose
+// person changed, when out.Compared) and the trained model — then
 // the _SUCCESS marker that makes it complete. The links and the pairs are
 // written at the same time.
 func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
@@ -244,6 +259,11 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 	}
 	if err != nil {
 		return err
+	}
+	if out.Compared {
+		if err := writeMoved(lake, runID, out, mem); err != nil {
+			return err
+		}
 	}
 	if out.Model != nil {
 		f, err := os.OpenFile(filepath.Join(lake, ModelFile(runID)), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)

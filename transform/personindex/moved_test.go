@@ -1,0 +1,120 @@
+package personindex
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// TestMovedSince writes an index, reads it back as the previous one, and
+// checks that the next index lists exactly the records whose person
+// differs, by a map of both indexes' records: ids changed, records new,
+// records gone (one of a source still there, and every record of a source
+// gone), and none of the records that kept their person.
+func TestMovedSince(t *testing.T) {
+	ctx := context.Background()
+	lake := t.TempDir()
+	link := func(source, key string, id int64) Link {
+		return Link{Source: source, Entity: "patients", System: "gp", RecordKey: key, PersonID: id}
+	}
+	var before, after []Link
+	for i := range 500 {
+		before = append(before, link("gp", fmt.Sprintf("%04d", i), int64(i+1)))
+		switch {
+		case i%50 == 7: // gone
+		case i%20 == 3: // moved to another person
+			after = append(after, link("gp", fmt.Sprintf("%04d", i), int64(1000+i)))
+		default:
+			after = append(after, link("gp", fmt.Sprintf("%04d", i), int64(i+1)))
+		}
+	}
+	for i := range 30 {
+		before = append(before, link("old", fmt.Sprintf("o%d", i), int64(600+i))) // a source gone
+	}
+	for i := range 40 {
+		after = append(after, link("acute", fmt.Sprintf("a%d", i), int64(i%10+1))) // new
+	}
+	if err := Write(lake, "R1", before, nil); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := ReadPrevious(ctx, lake, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prev.Run != "R1" {
+		t.Fatalf("previous run %q, want R1", prev.Run)
+	}
+	out := &Output{Links: LinksOf(after)}
+	out.CompareWith(prev)
+	if err := WriteOutput(lake, "R2", out, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	type rec struct{ source, key string }
+	was, now := map[rec]int64{}, map[rec]int64{}
+	for _, l := range before {
+		was[rec{l.Source, l.RecordKey}] = l.PersonID
+	}
+	for _, l := range after {
+		now[rec{l.Source, l.RecordKey}] = l.PersonID
+	}
+	want := map[rec][2]int64{} // previous, now
+	for r, id := range was {
+		if now[r] != id {
+			want[r] = [2]int64{id, now[r]}
+		}
+	}
+	for r, id := range now {
+		if _, ok := was[r]; !ok {
+			want[r] = [2]int64{0, id}
+		}
+	}
+	if len(want) != 25+10+30+40 {
+		t.Fatalf("the test's own count of moved records is %d", len(want))
+	}
+
+	got := map[rec][2]int64{}
+	null0 := func(a arrow.Array, i int) int64 {
+		if a.IsNull(i) {
+			return 0
+		}
+		return a.(*array.Int64).Value(i)
+	}
+	err = ReadParquet(ctx, filepath.Join(lake, MovedFile("R2")), []string{"source", "entity", "record_key", "person_id", "previous_person_id"}, nil,
+		func(cols []arrow.Array, i int) error {
+			r := rec{str(cols[0], i), str(cols[2], i)}
+			if _, dup := got[r]; dup {
+				return fmt.Errorf("%v listed twice", r)
+			}
+			if e := str(cols[1], i); e != "patients" {
+				return fmt.Errorf("%v has entity %q", r, e)
+			}
+			got[r] = [2]int64{null0(cols[4], i), null0(cols[3], i)}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d records listed as moved, want %d", len(got), len(want))
+	}
+	for r, w := range want {
+		if g, ok := got[r]; !ok || g != w {
+			t.Errorf("%v: listed %v (%v), want previous and new person %v", r, g, ok, w)
+		}
+	}
+	if n := out.Moved.Len(); n != len(want) {
+		t.Errorf("Moved.Len() = %d, want %d", n, len(want))
+	}
+	if from, listed, err := MovedFrom(lake, "R2"); err != nil || !listed || from != "R1" {
+		t.Errorf("MovedFrom(R2) = %q, %v, %v; want R1, true", from, listed, err)
+	}
+	// The first index was compared with nothing and lists nothing.
+	if from, listed, err := MovedFrom(lake, "R1"); err != nil || listed {
+		t.Errorf("MovedFrom(R1) = %q, %v, %v; want not listed", from, listed, err)
+	}
+}
