@@ -127,9 +127,16 @@ func dateCol(name string, get func(r int) time.Time) column {
 	}}
 }
 
-// writeRows writes n rows of cols to lake/rel as Parquet, in batches of
-// 65,536 rows; the columns named in plain without a dictionary.
+// writeRows writes n rows of cols to lake/rel as Parquet, in batches (row
+// groups) of 65,536 rows; the columns named in plain without a dictionary.
 func writeRows(lake, rel string, cols []column, n int, mem memory.Allocator, plain ...string) error {
+	return writeRowsBatched(lake, rel, cols, n, 65536, mem, plain...)
+}
+
+// writeRowsBatched is writeRows in batches of batch rows. Up to four
+// batches are held at once (one being filled, two queued, one being
+// encoded), so wide rows want smaller ones.
+func writeRowsBatched(lake, rel string, cols []column, n, batch int, mem memory.Allocator, plain ...string) error {
 	fs := make([]arrow.Field, len(cols))
 	for i, c := range cols {
 		fs[i] = arrow.Field{Name: c.name, Type: c.typ, Nullable: true}
@@ -145,8 +152,8 @@ func writeRows(lake, rel string, cols []column, n int, mem memory.Allocator, pla
 	for i, c := range cols {
 		put[i] = c.bind(b.Field(i))
 	}
-	for lo := 0; lo < n || lo == 0; lo += 65536 {
-		for r := lo; r < min(n, lo+65536); r++ {
+	for lo := 0; lo < n || lo == 0; lo += batch {
+		for r := lo; r < min(n, lo+batch); r++ {
 			for _, p := range put {
 				p(r)
 			}
@@ -241,7 +248,10 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 				return s
 			}),
 		}
-		if err := writeRows(lake, pairsFile(runID), pairCols, len(pairs), mem, "record_a", "record_b", "evidence"); err != nil {
+		// A pair's evidence is about 640 bytes of JSON at 1M persons, and
+		// with batches of 65,536 pairs the write was the peak of the
+		// index's live heap.
+		if err := writeRowsBatched(lake, pairsFile(runID), pairCols, len(pairs), 16384, mem, "record_a", "record_b", "evidence"); err != nil {
 			return err
 		}
 		if evErr != nil {
