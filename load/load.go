@@ -339,7 +339,8 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 	}
 	// The records whose person changed since the last index, when the
 	// index listed them: an in-place build moves their encounters.
-	if moved := personindex.MovedFile(opt.IndexRun); statOK(filepath.Join(opt.Lake, moved)) {
+	moved := personindex.MovedFile(opt.IndexRun)
+	if _, err := os.Stat(filepath.Join(opt.Lake, moved)); err == nil {
 		src, err := readParquet(opt.Lake, []string{filepath.ToSlash(moved)})
 		if err != nil {
 			return err
@@ -453,10 +454,4 @@ func recordRun(ctx context.Context, conn *sql.Conn, opt Options) error {
 		return fmt.Errorf("recording run: %w", err)
 	}
 	return nil
-}
-
-// statOK says whether a file is there.
-func statOK(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }

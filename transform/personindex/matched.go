@@ -61,11 +61,10 @@ type Output struct {
 	Origin string
 	Match  match.Stats
 	// Moved are the records whose person changed since the index of run
-	// MovedFrom ("" when there was none), when Compared: see MovedSince.
-	// They are written only when Compared.
+	// MovedFrom (see CompareWith); they are written only when MovedFrom is
+	// set.
 	Moved     Moved
 	MovedFrom string
-	Compared  bool
 
 	evidence func(match.Pair) []match.Evidence
 }

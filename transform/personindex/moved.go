@@ -98,7 +98,7 @@ func (o *Output) CompareWith(prev *Previous) {
 	if prev.Run == "" {
 		return
 	}
-	o.Moved, o.MovedFrom, o.Compared = MovedSince(o.Links, prev), prev.Run, true
+	o.Moved, o.MovedFrom = MovedSince(o.Links, prev), prev.Run
 }
 
 // writeMoved writes out.Moved as person_moved.parquet of run id, and the

@@ -178,7 +178,7 @@ func Write(lake, runID string, links []Link, mem memory.Allocator) error {
 
 // WriteOutput writes a run's index — person_link, person_match (pairs with
 // evidence), person_change (merges and splits), person_moved (records whose
-// person changed, when out.Compared) and the trained model — then
+// person changed, when out.MovedFrom is set) and the trained model — then
 // the _SUCCESS marker that makes it complete. The links and the pairs are
 // written at the same time.
 func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
@@ -270,7 +270,7 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 	if err != nil {
 		return err
 	}
-	if out.Compared {
+	if out.MovedFrom != "" {
 		if err := writeMoved(lake, runID, out, mem); err != nil {
 			return err
 		}
