@@ -282,9 +282,9 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 	}
 	for _, q := range []string{
 		"CREATE TABLE meta.analytics_build (key_check VARCHAR NOT NULL, updated_in_place BOOLEAN NOT NULL, reason VARCHAR NOT NULL)",
-		"COMMENT ON TABLE meta.analytics_build IS 'How this analytics database was built: in full from the warehouse, or by updating the previous night''s in place (core.encounter only).'",
+		"COMMENT ON TABLE meta.analytics_build IS 'How this analytics database was built: in full from the warehouse, or by updating the previous night''s in place (core.encounter and core.record_access).'",
 		"COMMENT ON COLUMN meta.analytics_build.key_check IS 'A pseudonym of a fixed text: an in-place update needs the key this database was built with. It reveals nothing of the key.'",
-		"COMMENT ON COLUMN meta.analytics_build.updated_in_place IS 'True when core.encounter was carried over from the previous analytics database and changed only where the warehouse changed (meta.encounter_changed_rows).'",
+		"COMMENT ON COLUMN meta.analytics_build.updated_in_place IS 'True when core.encounter and core.record_access were carried over from the previous analytics database and changed only where the warehouse changed (meta.encounter_changed_rows, meta.record_access_changed_from).'",
 		"COMMENT ON COLUMN meta.analytics_build.reason IS 'Why the build was in full, or what the in-place update started from.'",
 	} {
 		if err := exec("recording how the analytics database was built", q); err != nil {

@@ -22,14 +22,17 @@ import (
 // inPlaceTables are the tables a night may carry over from the previous
 // night's warehouse and change only where the night's data touches them,
 // each by sql/incremental/<schema>__<table>.sql in place of
-// <schema>/<table>.sql. They are the tables that grow with the history:
-// core.encounter rolls up every hospital message ever landed, so building
-// it in full costs more each month. Every other table is built in full.
-var inPlaceTables = map[string]bool{"core.encounter": true}
+// <schema>/<table>.sql (and in the analytics database by
+// sql/incremental/analytics__<schema>__<table>.sql). They are the tables
+// that grow with the history: core.encounter rolls up every hospital
+// message ever landed, and core.record_access holds every record view, so
+// building them in full costs more each month. Every other table is built
+// in full.
+var inPlaceTables = map[string]bool{"core.encounter": true, "core.record_access": true}
 
 // inPlaceSystems are the landing views (system__entity) the in-place
 // tables are made from.
-var inPlaceSystems = map[string]bool{"acute__encounters": true, "mentalhealth__encounters": true}
+var inPlaceSystems = map[string]bool{"acute__encounters": true, "mentalhealth__encounters": true, "portal__access_events": true}
 
 // SQLVersion is the SHA-256 of every SQL file the warehouse is built with:
 // a warehouse is only updated in place by a build of the same version.
@@ -50,9 +53,10 @@ var SQLVersion = sync.OnceValue(func() string {
 // warehouse was built from, or "" and why not. The previous warehouse must
 // have been built, by this SQL version, from the run just before this one
 // in the same chain since the last full run; and tonight's run must only
-// have added to the encounter feeds: a source file landed again supersedes
-// rows the previous warehouse rolled up, and a source gone from the run
-// takes its rows away, so either makes the build a full one.
+// have added to the feeds of those tables (encounters, record views): a
+// source file landed again supersedes rows the previous warehouse holds,
+// and a source gone from the run takes its rows away, so either makes the
+// build a full one.
 func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 	switch {
 	case opt.Full:
@@ -66,11 +70,11 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 		return "", "no published warehouse"
 	}
 	prev := opt.Runs[len(opt.Runs)-2]
-	// Encounter feeds, the sources of the systems the in-place tables are
+	// Feeds of the in-place tables, the sources of the systems they are
 	// made from (named by the configuration, so a source that sent nothing
 	// tonight still counts): the same sources as the previous run, none
 	// keyed, and no file of theirs landed before and again tonight.
-	encounterSource := func(name string) bool {
+	feedSource := func(name string) bool {
 		for view := range inPlaceSystems {
 			if sys, _, _ := strings.Cut(view, "__"); sys == opt.Systems[name] {
 				return true
@@ -90,13 +94,13 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 	}
 	var now, before []string
 	for _, s := range opt.Manifest.Sources {
-		if !encounterSource(s.Name) {
+		if !feedSource(s.Name) {
 			continue
 		}
 		now = append(now, s.Name)
 		for entity, key := range opt.Keys[s.Name] {
 			if inPlaceSystems[opt.Systems[s.Name]+"__"+entity] && len(key) > 0 {
-				return "", "source " + s.Name + " sends encounters as a database table"
+				return "", "source " + s.Name + " sends " + entity + " as a database table"
 			}
 		}
 		for _, in := range s.Inputs {
@@ -106,14 +110,14 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 		}
 	}
 	for _, s := range prev.Sources {
-		if encounterSource(s.Name) {
+		if feedSource(s.Name) {
 			before = append(before, s.Name)
 		}
 	}
 	sort.Strings(now)
 	sort.Strings(before)
 	if !slices.Equal(now, before) {
-		return "", "the sources of encounters changed since the last run"
+		return "", "the sources of encounters or record views changed since the last run"
 	}
 
 	db, err := sql.Open("duckdb", opt.Warehouse+"?access_mode=read_only")

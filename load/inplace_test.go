@@ -55,13 +55,13 @@ func TestInPlaceBase(t *testing.T) {
 	run := func(id string, full bool, srcs ...extract.SourceManifest) *extract.Manifest {
 		return &extract.Manifest{RunID: id, Full: full, Sources: srcs}
 	}
-	r1 := run("R1", true, src("gp", "patients.csv"), src("acute", "adt-1.hl7"), src("mh", "Encounter.000.ndjson"))
-	r2 := run("R2", false, src("gp", "patients.csv"), src("acute", "adt-2.hl7"), src("mh"))
-	tonight := run("R3", false, src("gp", "patients.csv"), src("acute", "adt-3.hl7"), src("mh"))
+	r1 := run("R1", true, src("gp", "patients.csv"), src("acute", "adt-1.hl7"), src("mh", "Encounter.000.ndjson"), src("audit", "audit-1.jsonl"))
+	r2 := run("R2", false, src("gp", "patients.csv"), src("acute", "adt-2.hl7"), src("mh"), src("audit", "audit-2.jsonl"))
+	tonight := run("R3", false, src("gp", "patients.csv"), src("acute", "adt-3.hl7"), src("mh"), src("audit", "audit-3.jsonl"))
 	opt := func(runs ...*extract.Manifest) Options {
 		return Options{
 			Manifest: runs[len(runs)-1], Runs: runs, Warehouse: wh, Lake: lake, IndexRun: "I3",
-			Systems: map[string]string{"gp": "gp", "acute": "acute", "mh": "mentalhealth", "pg": "acute"},
+			Systems: map[string]string{"gp": "gp", "acute": "acute", "mh": "mentalhealth", "pg": "acute", "audit": "portal"},
 		}
 	}
 	ctx := context.Background()
@@ -102,8 +102,9 @@ func TestInPlaceBase(t *testing.T) {
 		{"first run", opt(run("R1", false, src("acute", "adt-1.hl7"))), "no earlier run"},
 		{"no warehouse", func() Options { o := opt(r1, r2, tonight); o.Warehouse += ".none"; return o }(), "no published warehouse"},
 		{"file landed again", opt(r1, r2, run("R3", false, src("gp"), src("acute", "adt-1.hl7"), src("mh"))), "landed a file again (adt-1.hl7)"},
-		{"source gone", opt(r1, r2, run("R3", false, src("gp"), src("acute", "adt-3.hl7"))), "sources of encounters changed"},
-		{"source added", opt(r1, r2, run("R3", false, src("gp"), src("acute"), src("mh"), src("pg"))), "sources of encounters changed"},
+		{"audit file landed again", opt(r1, r2, run("R3", false, src("gp"), src("acute", "adt-3.hl7"), src("mh"), src("audit", "audit-1.jsonl"))), "source audit landed a file again (audit-1.jsonl)"},
+		{"source gone", opt(r1, r2, run("R3", false, src("gp"), src("acute", "adt-3.hl7"))), "sources of encounters or record views changed"},
+		{"source added", opt(r1, r2, run("R3", false, src("gp"), src("acute"), src("mh"), src("pg"))), "sources of encounters or record views changed"},
 		{"keyed", func() Options {
 			o := opt(r1, run("R2", false, src("acute"), src("mh"), src("pg")), run("R3", false, src("acute"), src("mh"), src("pg")))
 			o.Keys = map[string]map[string][]string{"pg": {"encounters": {"id"}}}

@@ -49,7 +49,21 @@ func TestIncrementalWarehouse(t *testing.T) {
 	// Before the second night a reviewer joins a hospital record with
 	// encounters to another person, so that the night moves encounters it
 	// may bring no message about.
-	recA, recB, source, key, person := mergePair(t, sum.Warehouse)
+	recA, recB, source, key, person, nhs := mergePair(t, sum.Warehouse)
+	viewedAs := func(wh string) string {
+		t.Helper()
+		db, err := openWarehouse(wh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var ids string
+		if err := db.QueryRow("SELECT string_agg(DISTINCT coalesce(CAST(person_id AS VARCHAR), 'none'), ',') FROM core.record_access WHERE nhs_number = ?", nhs).Scan(&ids); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	viewedBefore := viewedAs(sum.Warehouse)
 	for night := 1; night <= 2; night++ {
 		if night == 2 {
 			if err := personindex.AppendDecision(r.cfg.Path(r.cfg.Lake), personindex.Decision{A: recA, B: recB, Accept: true, At: time.Now(), By: "test"}); err != nil {
@@ -90,6 +104,12 @@ func TestIncrementalWarehouse(t *testing.T) {
 	}
 	if n := countRows(t, sum.Warehouse, fmt.Sprintf("core.encounter WHERE source = '%s' AND record_key = '%s' AND person_id IS DISTINCT FROM %d", source, key, person)); n == 0 {
 		t.Fatal("no encounter of the merged record moved to another person: the test shows nothing")
+	}
+	if got["core.record_access"] == first["core.record_access"] {
+		t.Fatal("the nights changed no record view: the test shows nothing")
+	}
+	if after := viewedAs(sum.Warehouse); after == viewedBefore {
+		t.Fatalf("the views of the merged record's NHS number stayed with person %s: the test shows nothing", after)
 	}
 
 	// The same lake, built in full.
@@ -156,11 +176,13 @@ func TestIncrementalWarehouse(t *testing.T) {
 }
 
 // mergePair finds a hospital record with encounters whose person has one
-// or two records, and a record of a person with four or more: it returns their
-// record ids, and the hospital record's source, key and person id. An
-// accepted decision on the pair moves the hospital record, and so its
-// encounters, to the bigger person.
-func mergePair(t *testing.T, wh string) (a, b, source, key string, person int64) {
+// or two records (one if it can), and whose person was viewed in the portal, and
+// a record of a person with four or more: it returns their record ids, and
+// the hospital record's source, key and person id, and an NHS number its
+// person was viewed under. An accepted
+// decision on the pair moves the hospital record, and so its encounters,
+// to the bigger person.
+func mergePair(t *testing.T, wh string) (a, b, source, key string, person int64, nhs string) {
 	t.Helper()
 	db, err := openWarehouse(wh)
 	if err != nil {
@@ -173,19 +195,21 @@ func mergePair(t *testing.T, wh string) (a, b, source, key string, person int64)
 			SELECT l.* FROM core.person_link l JOIN sizes USING (person_id)
 			WHERE n <= 2 AND l.system = 'acute'
 			  AND EXISTS (SELECT 1 FROM core.encounter e WHERE e.source = l.source AND e.record_key = l.record_key)
-			ORDER BY l.record_key LIMIT 1
+			  AND EXISTS (SELECT 1 FROM core.record_access r WHERE r.person_id = l.person_id)
+			ORDER BY n, l.record_key LIMIT 1
 		),
 		other AS (
 			SELECT l.* FROM core.person_link l JOIN sizes USING (person_id)
 			WHERE n >= 4 ORDER BY l.person_id, l.source, l.record_key LIMIT 1
 		)
 		SELECT a.source || '/' || a.entity || '/' || a.record_key, o.source || '/' || o.entity || '/' || o.record_key,
-		       a.source, a.record_key, a.person_id
-		FROM alone a, other o`).Scan(&a, &b, &source, &key, &person)
+		       a.source, a.record_key, a.person_id,
+		       (SELECT min(r.nhs_number) FROM core.record_access r WHERE r.person_id = a.person_id)
+		FROM alone a, other o`).Scan(&a, &b, &source, &key, &person, &nhs)
 	if err != nil {
 		t.Fatalf("no hospital record to merge: %v", err)
 	}
-	return a, b, source, key, person
+	return a, b, source, key, person, nhs
 }
 
 // countRows counts the rows of a query's FROM clause in the warehouse.

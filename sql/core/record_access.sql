@@ -1,4 +1,8 @@
 -- Grain: one row per record-view event (audit event id) in the portal.
+-- Rows are in the order of the run that landed the event, then event id: a
+-- night that updates the warehouse in place (incremental/core__record_access.sql)
+-- adds the night's new events at the end and moves only the events whose
+-- person changed, so its table is row for row the one a full build makes.
 CREATE TABLE core.record_access AS
 WITH valid_nhs AS (
     SELECT nhs_number, min(person_id) AS person_id
@@ -20,7 +24,7 @@ SELECT
     e.reason
 FROM intermediate.int_access_events_deduplicated e
 LEFT JOIN valid_nhs v USING (nhs_number)
-ORDER BY e.event_id;
+ORDER BY e.landed_run, e.event_id;
 
 COMMENT ON TABLE core.record_access IS 'Every view of a shared care record in the portal, from its audit log, linked to the person index by NHS number.';
 COMMENT ON COLUMN core.record_access.event_id IS 'Audit event id (unique).';

@@ -14,10 +14,21 @@ CREATE TABLE meta.encounter_changed_rows (
     encounter_row BIGINT NOT NULL
 );
 
-COMMENT ON TABLE meta.build IS 'How this warehouse was built: in full from the lake, or by updating the previous night''s warehouse in place (core.encounter only; every other table is built in full either way).';
+-- Grain: one row when the night's in-place update added or changed a
+-- row of core.record_access (incremental/core__record_access.sql fills
+-- it): the earliest access month it touched. None when nothing changed or
+-- the warehouse was built in full. The analytics database and the usage
+-- marts make every month from it on again.
+CREATE TABLE meta.record_access_changed_from (
+    access_month DATE NOT NULL
+);
+
+COMMENT ON TABLE meta.build IS 'How this warehouse was built: in full from the lake, or by updating the previous night''s warehouse in place (core.encounter and core.record_access; every other table is built in full either way).';
 COMMENT ON COLUMN meta.build.sql_version IS 'SHA-256 of every SQL model the build ran: a warehouse is updated in place only by a build of the same version.';
-COMMENT ON COLUMN meta.build.updated_in_place IS 'True when core.encounter was carried over from the previous night''s warehouse and changed only for the encounters the night brought (sql/incremental/core__encounter.sql); false when it was built from every message in the lake.';
+COMMENT ON COLUMN meta.build.updated_in_place IS 'True when core.encounter and core.record_access were carried over from the previous night''s warehouse and changed only for the encounters and record views the night brought, and for those whose person changed (sql/incremental/); false when they were built from everything in the lake.';
 COMMENT ON COLUMN meta.build.reason IS 'Why the build was in full (a full run, no previous warehouse, a source file landed again, …), or what the in-place update started from.';
 COMMENT ON COLUMN meta.build.from_run IS 'The run whose warehouse this one was updated from; NULL when it was built in full.';
 COMMENT ON TABLE meta.encounter_changed_rows IS 'The rows of core.encounter the night''s in-place update changed or added, for the analytics database''s own in-place update; empty when the warehouse was built in full.';
 COMMENT ON COLUMN meta.encounter_changed_rows.encounter_row IS 'The row''s rowid in core.encounter (its position: rows are never deleted, and new ones are added at the end).';
+COMMENT ON TABLE meta.record_access_changed_from IS 'The earliest access month whose rows of core.record_access the night''s in-place update added or changed; empty when it changed none or the warehouse was built in full.';
+COMMENT ON COLUMN meta.record_access_changed_from.access_month IS 'First day of the month (core.record_access.access_month).';

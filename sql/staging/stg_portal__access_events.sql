@@ -11,5 +11,6 @@ SELECT
     reason,
     _source                                     AS source,
     _source_file                                AS source_file,
-    _position                                   AS source_position
+    _position                                   AS source_position,
+    _run_id                                     AS landed_run
 FROM landing.portal__access_events;
