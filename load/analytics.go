@@ -170,7 +170,7 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		return nil
 	}
 	if inPlace {
-		if err := dropAllBut(ctx, conn, inPlaceTables); err != nil {
+		if err := dropAllBut(ctx, conn, analyticsInPlaceTables); err != nil {
 			return err
 		}
 	}
@@ -235,7 +235,7 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		}
 		t0 := time.Now()
 		run := name
-		if inPlace && inPlaceTables[schema+"."+table] {
+		if inPlace && analyticsInPlaceTables[schema+"."+table] {
 			run = "incremental/analytics__" + schema + "__" + table + ".sql"
 		}
 		text, err := fs.ReadFile(sqlfiles.FS, run)

@@ -27,8 +27,23 @@ import (
 // that grow with the history: core.encounter rolls up every hospital
 // message ever landed, and core.record_access holds every record view, so
 // building them in full costs more each month. Every other table is built
-// in full.
-var inPlaceTables = map[string]bool{"core.encounter": true, "core.record_access": true}
+// in full. The usage marts that read core.record_access the most are made
+// again only from the earliest month the night changed.
+var inPlaceTables = map[string]bool{
+	"core.encounter": true, "core.record_access": true,
+	"marts.usage_by_reason": true, "marts.usage_by_role": true, "marts.usage_by_section": true,
+}
+
+// keptTables are carried over from the previous night's warehouse as well,
+// for the build to compare tonight's data with: meta.usage_org_types holds
+// the organisation types the usage marts were made with.
+var keptTables = map[string]bool{"meta.usage_org_types": true}
+
+// analyticsInPlaceTables are the analytics database's tables a night may
+// carry over from the previous night's and change only where the
+// warehouse changed, by sql/incremental/analytics__<schema>__<table>.sql.
+// Its marts are copies of the warehouse's, made again each night.
+var analyticsInPlaceTables = map[string]bool{"core.encounter": true, "core.record_access": true}
 
 // inPlaceSystems are the landing views (system__entity) the in-place
 // tables are made from.
@@ -153,7 +168,7 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 // view but those kept, and checkpoints, so that the tables built again
 // reuse the space of the old ones and the file does not grow night by
 // night.
-func dropAllBut(ctx context.Context, conn *sql.Conn, keep map[string]bool) error {
+func dropAllBut(ctx context.Context, conn *sql.Conn, keep ...map[string]bool) error {
 	rows, err := conn.QueryContext(ctx, `
 		SELECT schema_name, table_name, 'TABLE' FROM duckdb_tables() WHERE database_name = current_database()
 		UNION ALL
@@ -169,7 +184,7 @@ func dropAllBut(ctx context.Context, conn *sql.Conn, keep map[string]bool) error
 			rows.Close()
 			return err
 		}
-		if keep[schema+"."+name] {
+		if slices.ContainsFunc(keep, func(k map[string]bool) bool { return k[schema+"."+name] }) {
 			continue
 		}
 		q, err := qualified(schema, name)

@@ -162,7 +162,7 @@ func build(ctx context.Context, file string, opt Options, inPlace bool, why stri
 	}
 	run := "NULL"
 	if inPlace {
-		if err := dropAllBut(ctx, conn, inPlaceTables); err != nil {
+		if err := dropAllBut(ctx, conn, inPlaceTables, keptTables); err != nil {
 			return err
 		}
 		if run, err = QuoteLiteral(opt.Manifest.RunID); err != nil {

@@ -73,6 +73,24 @@ func TestIncrementalWarehouse(t *testing.T) {
 		if _, err := applyNight(ctx, r.cfg, r.dir, 51, night); err != nil {
 			t.Fatal(err)
 		}
+		if night == 1 {
+			// The reference feed gives the acute trust another type:
+			// every month of the usage marts by organisation type moves,
+			// and night 1 makes them in full; night 2 makes only the
+			// months it brought views for.
+			ref := filepath.Join(r.dir, "sources", "reference", "organisations.csv")
+			b, err := os.ReadFile(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			retyped := strings.Replace(string(b), ",Acute trust,", ",Community trust,", 1)
+			if retyped == string(b) {
+				t.Fatal("no acute trust in the reference feed")
+			}
+			if err := os.WriteFile(ref, []byte(retyped), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if night == 2 {
 			newVisits(t, filepath.Join(r.dir, "sources", "acute", "adt", "adt-night-2.hl7"))
 		}
@@ -81,6 +99,9 @@ func TestIncrementalWarehouse(t *testing.T) {
 		}
 		if inPlace, reason := build(sum.Warehouse); !inPlace {
 			t.Fatalf("night %d was built in full: %s", night, reason)
+		}
+		if retyped := countRows(t, sum.Warehouse, "meta.organisation_types_changed WHERE changed") > 0; retyped != (night == 1) {
+			t.Fatalf("night %d: organisation types changed %v, want %v", night, retyped, night == 1)
 		}
 	}
 	// The nights read the hospital's patients from the last index's

@@ -8,11 +8,10 @@
 -- (meta.record_access_changed_from: in a normal night the current one) is
 -- taken out and made again from the warehouse, at the end, where a full
 -- build puts it. Nothing changes when the night changed no view.
-CREATE TEMP TABLE access_changed_from AS
-SELECT min(access_month) AS access_month FROM wh.meta.record_access_changed_from;
+SET VARIABLE access_changed_from = (SELECT min(access_month) FROM wh.meta.record_access_changed_from);
 
 DELETE FROM core.record_access
-WHERE access_month >= (SELECT access_month FROM access_changed_from);
+WHERE access_month >= getvariable('access_changed_from');
 
 SET preserve_insertion_order = true;
 INSERT INTO core.record_access
@@ -24,8 +23,6 @@ SELECT
     r.access_month, r.user_id, r.org_code, r.role, r.sections, r.reason
 FROM wh.core.record_access r
 LEFT JOIN person_pseudonym pp ON pp.person_id = r.person_id
-WHERE r.access_month >= (SELECT access_month FROM access_changed_from)
+WHERE r.access_month >= getvariable('access_changed_from')
 ORDER BY access_month, org_code, user_id, pseudo_id, role, reason, CAST(sections AS VARCHAR);
 SET preserve_insertion_order = false;
-
-DROP TABLE access_changed_from;

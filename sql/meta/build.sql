@@ -23,6 +23,23 @@ CREATE TABLE meta.record_access_changed_from (
     access_month DATE NOT NULL
 );
 
+-- Grain: one row per organisation of core.organisation, with its type
+-- ('unknown' when it has none), as the usage marts were last made with.
+-- Created only when missing: a night that updates the warehouse in place
+-- keeps the previous night's rows, and core/organisation.sql compares
+-- them with tonight's (meta.organisation_types_changed) and then replaces
+-- them.
+CREATE TABLE IF NOT EXISTS meta.usage_org_types (
+    org_code VARCHAR NOT NULL,
+    org_type VARCHAR NOT NULL
+);
+
+-- Grain: one row: whether any organisation's type changed since the
+-- warehouse this build started from (in a full build, compared with none).
+CREATE TABLE meta.organisation_types_changed (
+    changed BOOLEAN NOT NULL
+);
+
 COMMENT ON TABLE meta.build IS 'How this warehouse was built: in full from the lake, or by updating the previous night''s warehouse in place (core.encounter and core.record_access; every other table is built in full either way).';
 COMMENT ON COLUMN meta.build.sql_version IS 'SHA-256 of every SQL model the build ran: a warehouse is updated in place only by a build of the same version.';
 COMMENT ON COLUMN meta.build.updated_in_place IS 'True when core.encounter and core.record_access were carried over from the previous night''s warehouse and changed only for the encounters and record views the night brought, and for those whose person changed (sql/incremental/); false when they were built from everything in the lake.';
@@ -32,3 +49,8 @@ COMMENT ON TABLE meta.encounter_changed_rows IS 'The rows of core.encounter the 
 COMMENT ON COLUMN meta.encounter_changed_rows.encounter_row IS 'The row''s rowid in core.encounter (its position: rows are never deleted, and new ones are added at the end).';
 COMMENT ON TABLE meta.record_access_changed_from IS 'The earliest access month whose rows of core.record_access the night''s in-place update added or changed; empty when it changed none or the warehouse was built in full.';
 COMMENT ON COLUMN meta.record_access_changed_from.access_month IS 'First day of the month (core.record_access.access_month).';
+COMMENT ON TABLE meta.usage_org_types IS 'The type of every organisation as the usage marts were last made with: a night that updates them in place makes them in full when one changed.';
+COMMENT ON COLUMN meta.usage_org_types.org_code IS 'ODS code (core.organisation.org_code).';
+COMMENT ON COLUMN meta.usage_org_types.org_type IS 'Organisation type (core.organisation.org_type), ''unknown'' when it has none.';
+COMMENT ON TABLE meta.organisation_types_changed IS 'Whether any organisation''s type changed since the warehouse this build started from; in a full build, compared with none.';
+COMMENT ON COLUMN meta.organisation_types_changed.changed IS 'True when an organisation was added, removed or given another type.';

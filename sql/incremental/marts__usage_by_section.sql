@@ -1,0 +1,36 @@
+-- Grain: as marts.usage_by_section. Run in place of
+-- marts/usage_by_section.sql on a night that updates the warehouse in
+-- place: the build starts from a copy of the previous night's warehouse
+-- and keeps this mart, whose rows are ordered by month first. Every
+-- month from the earliest one the night changed in core.record_access
+-- (meta.record_access_changed_from: in a normal night the current one) is
+-- taken out and made again at the end, where a full build puts it; every
+-- month is made again when an organisation's type changed
+-- (meta.organisation_types_changed). The mart is then row for row what
+-- the full file makes (TestIncrementalWarehouse), at the cost of the
+-- months made again, not of every view ever logged.
+SET VARIABLE usage_from = (
+    SELECT CASE WHEN (SELECT bool_or(changed) FROM meta.organisation_types_changed) THEN DATE '0001-01-01'
+                ELSE (SELECT min(access_month) FROM meta.record_access_changed_from) END);
+
+DELETE FROM marts.usage_by_section WHERE month >= getvariable('usage_from');
+
+SET preserve_insertion_order = true;
+INSERT INTO marts.usage_by_section
+WITH sections AS (
+    SELECT a.access_month, a.org_code, a.user_id, a.nhs_number, unnest(a.sections) AS section
+    FROM core.record_access a
+    WHERE a.access_month >= getvariable('usage_from')
+)
+SELECT
+    s.access_month                                        AS month,
+    coalesce(o.org_type, 'unknown')                       AS org_type,
+    coalesce(nullif(trim(s.section), ''), 'not recorded') AS section,
+    count(*)                                              AS records_viewed,
+    count(DISTINCT s.user_id)                             AS active_users,
+    count(DISTINCT s.nhs_number)                          AS patients_viewed
+FROM sections s
+LEFT JOIN core.organisation o USING (org_code)
+GROUP BY ALL
+ORDER BY month, org_type, section;
+SET preserve_insertion_order = false;
