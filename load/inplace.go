@@ -27,17 +27,19 @@ import (
 // that grow with the history: core.encounter rolls up every hospital
 // message ever landed, and core.record_access holds every record view, so
 // building them in full costs more each month. Every other table is built
-// in full. The usage marts that read core.record_access the most are made
-// again only from the earliest month the night changed.
-var inPlaceTables = map[string]bool{
-	"core.encounter": true, "core.record_access": true,
-	"marts.usage_by_reason": true, "marts.usage_by_role": true, "marts.usage_by_section": true,
-}
+// in full.
+var inPlaceTables = map[string]bool{"core.encounter": true, "core.record_access": true}
 
-// keptTables are carried over from the previous night's warehouse as well,
-// for the build to compare tonight's data with: meta.usage_org_types holds
-// the organisation types the usage marts were made with.
-var keptTables = map[string]bool{"meta.usage_org_types": true}
+// keptTables are carried over from the previous night's warehouse as well.
+// The usage marts that read core.record_access the most make again, in
+// their own SQL, only the months from the earliest one the night changed
+// (a full build makes every month); meta.usage_org_types holds the
+// organisation types they were made with, which tonight's are compared
+// with.
+var keptTables = map[string]bool{
+	"marts.usage_by_reason": true, "marts.usage_by_role": true, "marts.usage_by_section": true,
+	"meta.usage_org_types": true,
+}
 
 // analyticsInPlaceTables are the analytics database's tables a night may
 // carry over from the previous night's and change only where the
