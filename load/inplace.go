@@ -47,9 +47,12 @@ var keptTables = map[string]bool{
 // Its marts are copies of the warehouse's, made again each night.
 var analyticsInPlaceTables = map[string]bool{"core.encounter": true, "core.record_access": true}
 
-// inPlaceSystems are the landing views (system__entity) the in-place
-// tables are made from.
-var inPlaceSystems = map[string]bool{"acute__encounters": true, "mentalhealth__encounters": true, "portal__access_events": true}
+// encounterFeeds and accessFeeds are the landing views (system__entity)
+// core.encounter and core.record_access are made from.
+var (
+	encounterFeeds = []string{"acute__encounters", "mentalhealth__encounters"}
+	accessFeeds    = []string{"portal__access_events"}
+)
 
 // SQLVersion is the SHA-256 of every SQL file the warehouse is built with:
 // a warehouse is only updated in place by a build of the same version.
@@ -70,10 +73,9 @@ var SQLVersion = sync.OnceValue(func() string {
 // warehouse was built from, or "" and why not. The previous warehouse must
 // have been built, by this SQL version, from the run just before this one
 // in the same chain since the last full run; and tonight's run must only
-// have added to the feeds of those tables (encounters, record views): a
-// source file landed again supersedes rows the previous warehouse holds,
-// and a source gone from the run takes its rows away, so either makes the
-// build a full one.
+// have added to the encounter feeds (feedsOnlyAdded). The record views'
+// feeds decide only whether core.record_access is built in full
+// (rebuiltInFull).
 func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 	switch {
 	case opt.Full:
@@ -86,13 +88,64 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 	if _, err := os.Stat(opt.Warehouse); err != nil {
 		return "", "no published warehouse"
 	}
+	if why := feedsOnlyAdded(opt, encounterFeeds, "encounters"); why != "" {
+		return "", why
+	}
 	prev := opt.Runs[len(opt.Runs)-2]
-	// Feeds of the in-place tables, the sources of the systems they are
-	// made from (named by the configuration, so a source that sent nothing
-	// tonight still counts): the same sources as the previous run, none
-	// keyed, and no file of theirs landed before and again tonight.
+
+	db, err := sql.Open("duckdb", opt.Warehouse+"?access_mode=read_only")
+	if err != nil {
+		return "", "the published warehouse cannot be opened: " + err.Error()
+	}
+	defer db.Close()
+	var run, indexRun, version string
+	if err := db.QueryRowContext(ctx, "SELECT run_id, index_run_id FROM meta.runs").Scan(&run, &indexRun); err != nil {
+		return "", "the published warehouse has no run: " + err.Error()
+	}
+	if run != prev.RunID {
+		return "", "the published warehouse was built from run " + run + ", not the last run " + prev.RunID
+	}
+	if err := db.QueryRowContext(ctx, "SELECT sql_version FROM meta.build").Scan(&version); err != nil || version != SQLVersion() {
+		return "", "the published warehouse was built by other SQL"
+	}
+	// Encounters and record views are moved to their new person by the
+	// records the person index says changed person since the index the
+	// published warehouse was built from.
+	switch from, listed, err := personindex.MovedFrom(opt.Lake, opt.IndexRun); {
+	case err != nil:
+		return "", err.Error()
+	case !listed:
+		return "", "the person index did not list the records that changed person"
+	case from != indexRun:
+		return "", "the person index was compared with index run " + from + ", not with " + indexRun + ", which the published warehouse was built from"
+	}
+	return run, ""
+}
+
+// rebuiltInFull returns the in-place tables that a night updating the
+// warehouse in place must still build in full, each with why:
+// core.record_access when tonight's run did more than add to the record
+// views' feeds (a portal audit file landed again supersedes events the
+// table holds). The rest of the warehouse is still updated in place.
+func rebuiltInFull(opt Options) map[string]string {
+	out := map[string]string{}
+	if why := feedsOnlyAdded(opt, accessFeeds, "record views"); why != "" {
+		out["core.record_access"] = why
+	}
+	return out
+}
+
+// feedsOnlyAdded says why tonight's run did more than add rows to the
+// landing views named (system__entity), or "" when it only added: their
+// sources (named by the configuration, so a source that sent nothing
+// tonight still counts) must be those of the previous run, none keyed (a
+// database table's rows change where they are), and none may have landed
+// a file again (its new landing supersedes rows the previous warehouse
+// holds). what names the rows in the reason.
+func feedsOnlyAdded(opt Options, views []string, what string) string {
+	prev := opt.Runs[len(opt.Runs)-2]
 	feedSource := func(name string) bool {
-		for view := range inPlaceSystems {
+		for _, view := range views {
 			if sys, _, _ := strings.Cut(view, "__"); sys == opt.Systems[name] {
 				return true
 			}
@@ -116,13 +169,13 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 		}
 		now = append(now, s.Name)
 		for entity, key := range opt.Keys[s.Name] {
-			if inPlaceSystems[opt.Systems[s.Name]+"__"+entity] && len(key) > 0 {
-				return "", "source " + s.Name + " sends " + entity + " as a database table"
+			if slices.Contains(views, opt.Systems[s.Name]+"__"+entity) && len(key) > 0 {
+				return "source " + s.Name + " sends " + what + " as a database table"
 			}
 		}
 		for _, in := range s.Inputs {
 			if in.LandedIn == "" && landedBefore[s.Name+"\x00"+in.File] {
-				return "", "source " + s.Name + " landed a file again (" + in.File + ")"
+				return "source " + s.Name + " landed a file again (" + in.File + ")"
 			}
 		}
 	}
@@ -134,36 +187,9 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 	sort.Strings(now)
 	sort.Strings(before)
 	if !slices.Equal(now, before) {
-		return "", "the sources of encounters or record views changed since the last run"
+		return "the sources of " + what + " changed since the last run"
 	}
-
-	db, err := sql.Open("duckdb", opt.Warehouse+"?access_mode=read_only")
-	if err != nil {
-		return "", "the published warehouse cannot be opened: " + err.Error()
-	}
-	defer db.Close()
-	var run, indexRun, version string
-	if err := db.QueryRowContext(ctx, "SELECT run_id, index_run_id FROM meta.runs").Scan(&run, &indexRun); err != nil {
-		return "", "the published warehouse has no run: " + err.Error()
-	}
-	if run != prev.RunID {
-		return "", "the published warehouse was built from run " + run + ", not the last run " + prev.RunID
-	}
-	if err := db.QueryRowContext(ctx, "SELECT sql_version FROM meta.build").Scan(&version); err != nil || version != SQLVersion() {
-		return "", "the published warehouse was built by other SQL"
-	}
-	// Encounters are moved to their new person by the records the person
-	// index says changed person since the index the published warehouse
-	// was built from.
-	switch from, listed, err := personindex.MovedFrom(opt.Lake, opt.IndexRun); {
-	case err != nil:
-		return "", err.Error()
-	case !listed:
-		return "", "the person index did not list the records that changed person"
-	case from != indexRun:
-		return "", "the person index was compared with index run " + from + ", not with " + indexRun + ", which the published warehouse was built from"
-	}
-	return run, ""
+	return ""
 }
 
 // dropAllBut drops, in a copy of the previous warehouse, every table and

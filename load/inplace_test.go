@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +72,27 @@ func TestInPlaceBase(t *testing.T) {
 	if base, why := inPlaceBase(ctx, opt(r1, r2, tonight)); base != "R2" {
 		t.Fatalf("in place refused: %q", why)
 	}
+	if full := rebuiltInFull(opt(r1, r2, tonight)); len(full) != 0 {
+		t.Errorf("tonight only added record views, yet %v", full)
+	}
+	// The portal landed an audit file again: the night is still in place,
+	// but core.record_access is built in full; so too when the portal's
+	// sources changed.
+	for name, o := range map[string]Options{
+		"audit file landed again": opt(r1, r2, run("R3", false, src("gp", "patients.csv"), src("acute", "adt-3.hl7"), src("mh"), src("audit", "audit-1.jsonl"))),
+		"audit source gone":       opt(r1, r2, run("R3", false, src("gp", "patients.csv"), src("acute", "adt-3.hl7"), src("mh"))),
+	} {
+		if base, why := inPlaceBase(ctx, o); base != "R2" {
+			t.Errorf("%s: in place refused: %q", name, why)
+		}
+		want := map[string]string{"core.record_access": "source audit landed a file again (audit-1.jsonl)"}
+		if name == "audit source gone" {
+			want["core.record_access"] = "the sources of record views changed since the last run"
+		}
+		if got := rebuiltInFull(o); !maps.Equal(got, want) {
+			t.Errorf("%s: built in full %v, want %v", name, got, want)
+		}
+	}
 	// Not once the published warehouse was built by other SQL.
 	db, err = sql.Open("duckdb", wh)
 	if err != nil {
@@ -102,9 +124,8 @@ func TestInPlaceBase(t *testing.T) {
 		{"first run", opt(run("R1", false, src("acute", "adt-1.hl7"))), "no earlier run"},
 		{"no warehouse", func() Options { o := opt(r1, r2, tonight); o.Warehouse += ".none"; return o }(), "no published warehouse"},
 		{"file landed again", opt(r1, r2, run("R3", false, src("gp"), src("acute", "adt-1.hl7"), src("mh"))), "landed a file again (adt-1.hl7)"},
-		{"audit file landed again", opt(r1, r2, run("R3", false, src("gp"), src("acute", "adt-3.hl7"), src("mh"), src("audit", "audit-1.jsonl"))), "source audit landed a file again (audit-1.jsonl)"},
-		{"source gone", opt(r1, r2, run("R3", false, src("gp"), src("acute", "adt-3.hl7"))), "sources of encounters or record views changed"},
-		{"source added", opt(r1, r2, run("R3", false, src("gp"), src("acute"), src("mh"), src("pg"))), "sources of encounters or record views changed"},
+		{"source gone", opt(r1, r2, run("R3", false, src("gp"), src("acute", "adt-3.hl7"))), "sources of encounters changed"},
+		{"source added", opt(r1, r2, run("R3", false, src("gp"), src("acute"), src("mh"), src("pg"))), "sources of encounters changed"},
 		{"keyed", func() Options {
 			o := opt(r1, run("R2", false, src("acute"), src("mh"), src("pg")), run("R3", false, src("acute"), src("mh"), src("pg")))
 			o.Keys = map[string]map[string][]string{"pg": {"encounters": {"id"}}}

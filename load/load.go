@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -160,16 +162,38 @@ func build(ctx context.Context, file string, opt Options, inPlace bool, why stri
 			return err
 		}
 	}
-	run := "NULL"
+	// On a night in place, the in-place tables that must still be built
+	// in full are dropped with the rest, and their full SQL runs.
+	run, accessRun := "NULL", "NULL"
+	var rebuild map[string]string
 	if inPlace {
-		if err := dropAllBut(ctx, conn, inPlaceTables, keptTables); err != nil {
+		rebuild = rebuiltInFull(opt)
+		keep := map[string]bool{}
+		for t := range inPlaceTables {
+			if _, full := rebuild[t]; !full {
+				keep[t] = true
+			}
+		}
+		for _, t := range slices.Sorted(maps.Keys(rebuild)) {
+			log.Info("building a table in full", "table", t, "reason", rebuild[t])
+			why += "; " + t + " built in full: " + rebuild[t]
+		}
+		if err := dropAllBut(ctx, conn, keep, keptTables); err != nil {
 			return err
 		}
 		if run, err = QuoteLiteral(opt.Manifest.RunID); err != nil {
 			return err
 		}
+		if _, full := rebuild["core.record_access"]; !full {
+			accessRun = run
+		}
 	}
 	if err := exec("naming the run updated in place", "SET VARIABLE incremental_run = "+run); err != nil {
+		return err
+	}
+	// The run whose record views alone are read, when core.record_access
+	// is updated in place (int_access_events_deduplicated.sql).
+	if err := exec("naming the run of the record views added in place", "SET VARIABLE record_access_run = "+accessRun); err != nil {
 		return err
 	}
 	for _, s := range append(append([]string{}, workSchemas...), "core", "marts", "meta") {
@@ -199,7 +223,7 @@ func build(ctx context.Context, file string, opt Options, inPlace bool, why stri
 		for _, name := range names {
 			t0 := time.Now()
 			run := name
-			if inPlace && inPlaceTables[strings.TrimSuffix(strings.ReplaceAll(name, "/", "."), ".sql")] {
+			if table := strings.TrimSuffix(strings.ReplaceAll(name, "/", "."), ".sql"); inPlace && inPlaceTables[table] && rebuild[table] == "" {
 				run = "incremental/" + strings.ReplaceAll(name, "/", "__")
 			}
 			text, err := fs.ReadFile(sqlfiles.FS, run)

@@ -133,67 +133,103 @@ func TestIncrementalWarehouse(t *testing.T) {
 		t.Fatalf("the views of the merged record's NHS number stayed with person %s: the test shows nothing", after)
 	}
 
-	// The same lake, built in full.
-	lake := r.cfg.Path(r.cfg.Lake)
-	all, err := extract.CompleteRuns(lake)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs := extract.SinceLastFull(all)
-	opt := loadOptions(r.cfg, runs[len(runs)-1], runs, r.log)
-	opt.Warehouse, opt.Full, opt.Checkpoint = filepath.Join(t.TempDir(), "full.duckdb"), true, nil
-	if err := load.Build(ctx, opt); err != nil {
-		t.Fatal(err)
-	}
-	if inPlace, _ := build(opt.Warehouse); inPlace {
-		t.Fatal("the full build was made in place")
-	}
-	want := tableDigests(t, opt.Warehouse)
-	if len(want) < 20 {
-		t.Fatalf("only %d tables", len(want))
-	}
-	for name, d := range want {
-		if got[name] != d {
-			t.Errorf("%s differs from the full build's:\n in place %s\n full     %s", name, got[name], d)
+	// Each in-place night's warehouse is row for row the one a full build
+	// makes from the same lake, and its analytics database, updated in
+	// place too, the one a full build makes from that warehouse.
+	sameAsFull := func(night int) {
+		t.Helper()
+		got := tableDigests(t, sum.Warehouse)
+		lake := r.cfg.Path(r.cfg.Lake)
+		all, err := extract.CompleteRuns(lake)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for name := range got {
-		if _, ok := want[name]; !ok {
-			t.Errorf("%s is not in the full build", name)
+		runs := extract.SinceLastFull(all)
+		opt := loadOptions(r.cfg, runs[len(runs)-1], runs, r.log)
+		opt.Warehouse, opt.Full, opt.Checkpoint = filepath.Join(t.TempDir(), "full.duckdb"), true, nil
+		if err := load.Build(ctx, opt); err != nil {
+			t.Fatal(err)
+		}
+		if inPlace, _ := build(opt.Warehouse); inPlace {
+			t.Fatal("the full build was made in place")
+		}
+		want := tableDigests(t, opt.Warehouse)
+		if len(want) < 20 {
+			t.Fatalf("only %d tables", len(want))
+		}
+		for name, d := range want {
+			if got[name] != d {
+				t.Errorf("night %d: %s differs from the full build's:\n in place %s\n full     %s", night, name, got[name], d)
+			}
+		}
+		for name := range got {
+			if _, ok := want[name]; !ok {
+				t.Errorf("%s is not in the full build", name)
+			}
+		}
+
+		// The analytics database was updated in place too, and is row for row
+		// the one a full build makes from the same warehouse.
+		an := r.cfg.Path(r.cfg.Analytics)
+		adb, err := openWarehouse(an)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var anInPlace bool
+		var anReason string
+		err = adb.QueryRow("SELECT updated_in_place, reason FROM meta.analytics_build").Scan(&anInPlace, &anReason)
+		adb.Close()
+		if err != nil || !anInPlace {
+			t.Fatalf("the analytics database was not updated in place: %v %q", err, anReason)
+		}
+		pk, err := load.LoadKey(r.cfg.Path(r.cfg.PseudonymKeyFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fullAn := filepath.Join(t.TempDir(), "analytics.duckdb")
+		if err := load.BuildAnalytics(ctx, sum.Warehouse, fullAn, pk, load.AnalyticsOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		gotAn, wantAn := tableDigests(t, an), tableDigests(t, fullAn)
+		if gotAn["core.encounter"] == "" || len(wantAn) < 10 {
+			t.Fatalf("analytics tables: %v", wantAn)
+		}
+		for name, d := range wantAn {
+			if gotAn[name] != d {
+				t.Errorf("night %d: analytics %s differs from the full build's:\n in place %s\n full     %s", night, name, gotAn[name], d)
+			}
 		}
 	}
 
-	// The analytics database was updated in place too, and is row for row
-	// the one a full build makes from the same warehouse.
-	an := r.cfg.Path(r.cfg.Analytics)
-	adb, err := openWarehouse(an)
+	sameAsFull(2)
+
+	// Night 3: the portal sends an audit file of night 1 again, with a
+	// line changed. The night is still made in place, but core.record_access
+	// is built in full (the new landing supersedes events it held), and
+	// with it every month of the marts and of the analytics copy.
+	audit := filepath.Join(r.dir, "sources", "portal", "audit", "audit-night-1.jsonl")
+	b, err := os.ReadFile(audit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var anInPlace bool
-	var anReason string
-	err = adb.QueryRow("SELECT updated_in_place, reason FROM meta.analytics_build").Scan(&anInPlace, &anReason)
-	adb.Close()
-	if err != nil || !anInPlace {
-		t.Fatalf("the analytics database was not updated in place: %v %q", err, anReason)
+	lines := strings.SplitAfter(string(b), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("night 1 sent %d record views", len(lines))
 	}
-	pk, err := load.LoadKey(r.cfg.Path(r.cfg.PseudonymKeyFile))
-	if err != nil {
+	lines = lines[1:] // its first view is taken back
+	if err := os.WriteFile(audit, []byte(strings.Join(lines, "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fullAn := filepath.Join(t.TempDir(), "analytics.duckdb")
-	if err := load.BuildAnalytics(ctx, sum.Warehouse, fullAn, pk, load.AnalyticsOptions{}); err != nil {
+	if _, err := applyNight(ctx, r.cfg, r.dir, 51, 3); err != nil {
 		t.Fatal(err)
 	}
-	gotAn, wantAn := tableDigests(t, an), tableDigests(t, fullAn)
-	if gotAn["core.encounter"] == "" || len(wantAn) < 10 {
-		t.Fatalf("analytics tables: %v", wantAn)
+	if sum, err = runPipeline(ctx, r.cfg, r.log, time.Now, runOptions{}); err != nil {
+		t.Fatal(err)
 	}
-	for name, d := range wantAn {
-		if gotAn[name] != d {
-			t.Errorf("analytics %s differs from the full build's:\n in place %s\n full     %s", name, gotAn[name], d)
-		}
+	if inPlace, reason := build(sum.Warehouse); !inPlace || !strings.Contains(reason, "core.record_access built in full: source portal_audit landed a file again (audit/audit-night-1.jsonl)") {
+		t.Fatalf("night 3: in place %v, %q", inPlace, reason)
 	}
+	sameAsFull(3)
 }
 
 // mergePair finds a hospital record with encounters whose person has one

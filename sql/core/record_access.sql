@@ -38,3 +38,9 @@ COMMENT ON COLUMN core.record_access.nhs_number IS 'NHS number of the patient vi
 COMMENT ON COLUMN core.record_access.person_id IS 'Person viewed (core.person), when the NHS number is valid and in the person index.';
 COMMENT ON COLUMN core.record_access.sections IS 'Sections of the record viewed, e.g. medications, allergies.';
 COMMENT ON COLUMN core.record_access.reason IS 'Reason for access given by the user.';
+
+-- Every month is new to whatever is made from this table (the usage marts,
+-- the analytics database): a night that updates the rest of the warehouse
+-- in place builds this table in full when a portal file was landed again.
+INSERT INTO meta.record_access_changed_from
+SELECT min(access_month) FROM core.record_access HAVING count(*) > 0;

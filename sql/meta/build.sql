@@ -14,11 +14,11 @@ CREATE TABLE meta.encounter_changed_rows (
     encounter_row BIGINT NOT NULL
 );
 
--- Grain: one row when the night's in-place update added or changed a
--- row of core.record_access (incremental/core__record_access.sql fills
--- it): the earliest access month it touched. None when nothing changed or
--- the warehouse was built in full. The analytics database and the usage
--- marts make every month from it on again.
+-- Grain: one row when the build added or changed a row of
+-- core.record_access: the earliest access month it touched (the first
+-- month when the table was built in full). None when a night's in-place
+-- update changed nothing. The analytics database and the usage marts make
+-- every month from it on again.
 CREATE TABLE meta.record_access_changed_from (
     access_month DATE NOT NULL
 );
@@ -47,7 +47,7 @@ COMMENT ON COLUMN meta.build.reason IS 'Why the build was in full (a full run, n
 COMMENT ON COLUMN meta.build.from_run IS 'The run whose warehouse this one was updated from; NULL when it was built in full.';
 COMMENT ON TABLE meta.encounter_changed_rows IS 'The rows of core.encounter the night''s in-place update changed or added, for the analytics database''s own in-place update; empty when the warehouse was built in full.';
 COMMENT ON COLUMN meta.encounter_changed_rows.encounter_row IS 'The row''s rowid in core.encounter (its position: rows are never deleted, and new ones are added at the end).';
-COMMENT ON TABLE meta.record_access_changed_from IS 'The earliest access month whose rows of core.record_access the night''s in-place update added or changed; empty when it changed none or the warehouse was built in full.';
+COMMENT ON TABLE meta.record_access_changed_from IS 'The earliest access month whose rows of core.record_access the build added or changed (the first month when the table was built in full); empty when a night''s in-place update changed none.';
 COMMENT ON COLUMN meta.record_access_changed_from.access_month IS 'First day of the month (core.record_access.access_month).';
 COMMENT ON TABLE meta.usage_org_types IS 'The type of every organisation as the usage marts were last made with: a night that updates them in place makes them in full when one changed.';
 COMMENT ON COLUMN meta.usage_org_types.org_code IS 'ODS code (core.organisation.org_code).';
