@@ -170,9 +170,12 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		return nil
 	}
 	if inPlace {
-		if err := dropAllBut(ctx, conn, analyticsInPlaceTables); err != nil {
+		if err := dropAllBut(ctx, conn, analyticsInPlaceTables, analyticsKeptTables); err != nil {
 			return err
 		}
+	}
+	if err := exec("saying whether the build is in place", fmt.Sprintf("SET VARIABLE analytics_in_place = %t", inPlace)); err != nil {
+		return err
 	}
 	if err := duckdb.RegisterScalarUDF(conn, "pseudonym", pseudonymUDF{p: newPseudonymiser(key)}); err != nil {
 		return fmt.Errorf("registering the pseudonym function: %w", err)

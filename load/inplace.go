@@ -44,8 +44,13 @@ var keptTables = map[string]bool{
 // analyticsInPlaceTables are the analytics database's tables a night may
 // carry over from the previous night's and change only where the
 // warehouse changed, by sql/incremental/analytics__<schema>__<table>.sql.
+// analyticsKeptTables are carried over too, and their own SQL makes again
+// only what the night changed (the variable analytics_in_place says when).
 // Its marts are copies of the warehouse's, made again each night.
-var analyticsInPlaceTables = map[string]bool{"core.encounter": true, "core.record_access": true}
+var (
+	analyticsInPlaceTables = map[string]bool{"core.encounter": true}
+	analyticsKeptTables    = map[string]bool{"core.record_access": true}
+)
 
 // encounterFeeds and accessFeeds are the landing views (system__entity)
 // core.encounter and core.record_access are made from.
