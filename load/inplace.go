@@ -23,20 +23,23 @@ import (
 // night's warehouse and change only where the night's data touches them,
 // each by sql/incremental/<schema>__<table>.sql in place of
 // <schema>/<table>.sql (and in the analytics database by
-// sql/incremental/analytics__<schema>__<table>.sql). They are the tables
-// that grow with the history: core.encounter rolls up every hospital
-// message ever landed, and core.record_access holds every record view, so
-// building them in full costs more each month. Every other table is built
-// in full.
-var inPlaceTables = map[string]bool{"core.encounter": true, "core.record_access": true}
+// sql/incremental/analytics__<schema>__<table>.sql): core.encounter, which
+// rolls up every hospital message ever landed, so that building it in
+// full costs more each month.
+var inPlaceTables = map[string]bool{"core.encounter": true}
 
-// keptTables are carried over from the previous night's warehouse as well.
-// The usage marts that read core.record_access the most make again, in
-// their own SQL, only the months from the earliest one the night changed
-// (a full build makes every month); meta.usage_org_types holds the
-// organisation types they were made with, which tonight's are compared
-// with.
+// keptTables are carried over from the previous night's warehouse too,
+// and their own SQL, which makes them in full in a full build, adds or
+// makes again only what the night changed: core.record_access (every
+// record view ever logged) adds the night's events and repoints those
+// whose person changed, and the usage marts that read it the most make
+// again only the months from the earliest one the night changed.
+// meta.usage_org_types holds the organisation types those marts were made
+// with, which tonight's are compared with. A table rebuiltInFull names is
+// not kept, and its SQL makes it in full. Every other table is built in
+// full.
 var keptTables = map[string]bool{
+	"core.record_access":    true,
 	"marts.usage_by_reason": true, "marts.usage_by_role": true, "marts.usage_by_section": true,
 	"meta.usage_org_types": true,
 }
@@ -127,7 +130,7 @@ func inPlaceBase(ctx context.Context, opt Options) (string, string) {
 	return run, ""
 }
 
-// rebuiltInFull returns the in-place tables that a night updating the
+// rebuiltInFull returns the kept tables that a night updating the
 // warehouse in place must still build in full, each with why:
 // core.record_access when tonight's run did more than add to the record
 // views' feeds (a portal audit file landed again supersedes events the

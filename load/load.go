@@ -162,23 +162,23 @@ func build(ctx context.Context, file string, opt Options, inPlace bool, why stri
 			return err
 		}
 	}
-	// On a night in place, the in-place tables that must still be built
-	// in full are dropped with the rest, and their full SQL runs.
+	// On a night in place, the kept tables that must still be built in
+	// full (rebuiltInFull) are dropped with the rest, and their SQL makes
+	// them in full.
 	run, accessRun := "NULL", "NULL"
 	var rebuild map[string]string
 	if inPlace {
 		rebuild = rebuiltInFull(opt)
-		keep := map[string]bool{}
-		for t := range inPlaceTables {
-			if _, full := rebuild[t]; !full {
-				keep[t] = true
-			}
+		keep := maps.Clone(inPlaceTables)
+		maps.Copy(keep, keptTables)
+		for t := range rebuild {
+			delete(keep, t)
 		}
 		for _, t := range slices.Sorted(maps.Keys(rebuild)) {
 			log.Info("building a table in full", "table", t, "reason", rebuild[t])
 			why += "; " + t + " built in full: " + rebuild[t]
 		}
-		if err := dropAllBut(ctx, conn, keep, keptTables); err != nil {
+		if err := dropAllBut(ctx, conn, keep); err != nil {
 			return err
 		}
 		if run, err = QuoteLiteral(opt.Manifest.RunID); err != nil {
@@ -223,7 +223,7 @@ func build(ctx context.Context, file string, opt Options, inPlace bool, why stri
 		for _, name := range names {
 			t0 := time.Now()
 			run := name
-			if table := strings.TrimSuffix(strings.ReplaceAll(name, "/", "."), ".sql"); inPlace && inPlaceTables[table] && rebuild[table] == "" {
+			if inPlace && inPlaceTables[strings.TrimSuffix(strings.ReplaceAll(name, "/", "."), ".sql")] {
 				run = "incremental/" + strings.ReplaceAll(name, "/", "__")
 			}
 			text, err := fs.ReadFile(sqlfiles.FS, run)
@@ -362,18 +362,21 @@ func landingViews(ctx context.Context, conn *sql.Conn, opt Options) error {
 		}
 	}
 	// The records whose person changed since the last index, when the
-	// index listed them: an in-place build moves their encounters.
+	// index listed them: an in-place build moves their encounters and
+	// record views. Without the list (a first index) the view is empty: a
+	// full build reads it too (core/record_access.sql), with nothing to
+	// move.
 	moved := personindex.MovedFile(opt.IndexRun)
+	body := "SELECT CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS entity, CAST(NULL AS VARCHAR) AS record_key, " +
+		"CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS BIGINT) AS previous_person_id WHERE false"
 	if _, err := os.Stat(filepath.Join(opt.Lake, moved)); err == nil {
 		src, err := readParquet(opt.Lake, []string{filepath.ToSlash(moved)})
 		if err != nil {
 			return err
 		}
-		if err := createView(ctx, conn, "person_moved", "SELECT * FROM "+src); err != nil {
-			return err
-		}
+		body = "SELECT * FROM " + src
 	}
-	return nil
+	return createView(ctx, conn, "person_moved", body)
 }
 
 // fileFeedView is the body of a file feed's landing view over src: each
