@@ -40,9 +40,9 @@ CREATE TABLE meta.organisation_types_changed (
     changed BOOLEAN NOT NULL
 );
 
-COMMENT ON TABLE meta.build IS 'How this warehouse was built: in full from the lake, or by updating the previous night''s warehouse in place (core.encounter and core.record_access; every other table is built in full either way).';
+COMMENT ON TABLE meta.build IS 'How this warehouse was built: in full from the lake, or by updating the previous night''s warehouse in place (core.encounter, core.record_access and the usage marts by reason, role and section; every other table is built in full either way).';
 COMMENT ON COLUMN meta.build.sql_version IS 'SHA-256 of every SQL model the build ran: a warehouse is updated in place only by a build of the same version.';
-COMMENT ON COLUMN meta.build.updated_in_place IS 'True when core.encounter and core.record_access were carried over from the previous night''s warehouse and changed only for the encounters and record views the night brought, and for those whose person changed (sql/incremental/); false when they were built from everything in the lake.';
+COMMENT ON COLUMN meta.build.updated_in_place IS 'True when core.encounter, core.record_access and the usage marts by reason, role and section were carried over from the previous night''s warehouse and changed only for the encounters, record views and months the night brought, and for the rows whose person changed; false when they were built from everything in the lake. reason says when core.record_access was built in full all the same.';
 COMMENT ON COLUMN meta.build.reason IS 'Why the build was in full (a full run, no previous warehouse, a source file landed again, …), or what the in-place update started from.';
 COMMENT ON COLUMN meta.build.from_run IS 'The run whose warehouse this one was updated from; NULL when it was built in full.';
 COMMENT ON TABLE meta.encounter_changed_rows IS 'The rows of core.encounter the night''s in-place update changed or added, for the analytics database''s own in-place update; empty when the warehouse was built in full.';
