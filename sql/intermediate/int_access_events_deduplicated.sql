@@ -4,8 +4,8 @@
 --
 -- On a night that updates core.record_access in place (the variable
 -- record_access_run names the run; see load.Build) it holds only the
--- events tonight's run landed, each id once: incremental/core__record_access.sql
--- adds those core.record_access does not hold yet, since an id it holds was
+-- events tonight's run landed, each id once: core/record_access.sql adds
+-- those core.record_access does not hold yet, since an id it holds was
 -- landed first by an earlier run. Each lake file holds one run, so the
 -- filter on landed_run skips every other run's files by their statistics.
 CREATE TABLE intermediate.int_access_events_deduplicated AS
