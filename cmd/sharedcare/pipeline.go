@@ -282,14 +282,20 @@ func loadModel(cfg *config.Config) (*match.Model, error) {
 // with, as long as the configured model and seed are unchanged, so a
 // night's cost does not include training and links do not shift because
 // of a re-estimate. Term frequencies always come from the current records.
-func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *personindex.Persons, prev *personindex.Previous, reuse bool, log *slog.Logger) (*personindex.Output, error) {
+func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *personindex.Persons, readPrev func() (*personindex.Previous, error), reuse bool, log *slog.Logger) (*personindex.Output, error) {
 	m, err := loadModel(cfg)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("matching model: %w", err)}
 	}
 	if m == nil {
+		prev, err := readPrev()
+		if err != nil {
+			return nil, err
+		}
 		links, st := personindex.Build(recs.Records(), prev)
-		return &personindex.Output{Links: personindex.LinksOf(links), Stats: st}, nil
+		out := &personindex.Output{Links: personindex.LinksOf(links), Stats: st}
+		out.CompareWith(prev)
+		return out, nil
 	}
 	ds, err := personindex.ReadDecisions(lake)
 	if err != nil {
@@ -299,7 +305,7 @@ func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *pers
 	if err != nil {
 		return nil, err
 	}
-	opt := personindex.MatchOptions{Model: m, Decisions: personindex.MatchDecisions(ds), Seed: cfg.Matching.Seed, Logger: log, Origin: origin}
+	opt := personindex.MatchOptions{Model: m, Decisions: personindex.MatchDecisions(ds), Seed: cfg.Matching.Seed, Logger: log, Origin: origin, Previous: readPrev}
 	if reuse {
 		if run, err := personindex.Latest(lake); err == nil {
 			if trained, o, err := personindex.ReadModel(lake, run); err == nil && o == origin {
@@ -308,7 +314,7 @@ func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *pers
 			}
 		}
 	}
-	out, err := personindex.BuildMatchedPersons(ctx, recs, prev, opt)
+	out, err := personindex.BuildMatchedPersons(ctx, recs, nil, opt)
 	if err != nil {
 		return nil, fmt.Errorf("matching person records: %w", err)
 	}
@@ -348,16 +354,6 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 		prog.reached(next)
 		t0 = time.Now()
 	}
-	// The previous index is read while the person records are.
-	type previous struct {
-		p   *personindex.Previous
-		err error
-	}
-	prevc := make(chan previous, 1)
-	go func() {
-		p, err := personindex.ReadPrevious(ctx, lake, nil)
-		prevc <- previous{p, err}
-	}()
 	// A source whose records span many landed files (a hospital's feed
 	// sends a patient's demographics with every message) is read from the
 	// last index's snapshot of it and the files landed since, and a
@@ -409,18 +405,16 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 	if recs.Len() == 0 {
 		return personindex.Stats{}, errors.New("no person-level records landed (configure persons: on at least one source): the person index needs some")
 	}
-	pr := <-prevc
-	if pr.err != nil {
-		return personindex.Stats{}, pr.err
-	}
-	prev := pr.p
-	phase("read person records and the previous index", "matching person records")
+	phase("read person records", "matching person records")
 	crashAt("match")
-	out, err := buildIndex(ctx, cfg, lake, recs, prev, !full, log)
+	// The previous index is read once the matcher is done (see
+	// personindex.MatchOptions.Previous), and compared with there.
+	out, err := buildIndex(ctx, cfg, lake, recs, func() (*personindex.Previous, error) {
+		return personindex.ReadPrevious(ctx, lake, nil)
+	}, !full, log)
 	if err != nil {
 		return personindex.Stats{}, err
 	}
-	out.CompareWith(prev)
 	phase("match", "writing the index")
 	st := out.Stats
 	if err := personindex.WriteOutput(lake, runID, out, nil); err != nil {

@@ -489,7 +489,7 @@ type scorer struct {
 	lw    [][]float64
 	tfLvl []int
 	tfAdj [][]float64 // per comparison, per value id of its field
-	tfID  [][]int32   // per comparison, its field's value id per record
+	tfID  [][]int32   // per comparison with term frequencies, its field's value id per record (nil for the others)
 }
 
 // newScorer prepares weights; freq gives a value's term frequency for a
@@ -500,14 +500,19 @@ func newScorer(m *Model, p *prepared, freq func(comp, value string) (float64, bo
 		li := tfLevel(c)
 		s.tfLvl = append(s.tfLvl, li)
 		col := p.cols[m.fieldIdx[c.Field]]
-		s.tfID = append(s.tfID, col.id)
 		if li < 0 {
+			// No term frequencies: tf never reads the value ids, and
+			// holding them would keep 4 bytes a record alive in every
+			// EvidenceFunc.
+			s.tfID = append(s.tfID, nil)
 			s.tfAdj = append(s.tfAdj, nil)
 			continue
 		}
+		s.tfID = append(s.tfID, col.id)
 		l := c.Levels[li]
-		adj := make([]float64, len(col.vals))
-		for id, v := range col.vals {
+		adj := make([]float64, col.nv())
+		for id := range adj {
+			v := col.val(int32(id))
 			var f float64
 			if freq != nil {
 				var ok bool

@@ -42,6 +42,11 @@ type MatchOptions struct {
 	// Origin identifies the configured model Model was trained from (see
 	// Output.Origin).
 	Origin string
+	// Previous, when set, reads the previous index once the matcher is
+	// done with the records, in place of BuildMatchedPersons' prev (which
+	// must then be nil): the pipeline's index then never holds it (about
+	// 38 bytes a record) beside the matcher's own columns.
+	Previous func() (*Previous, error)
 }
 
 // Output is a matched person index.
@@ -164,10 +169,11 @@ func BuildMatched(ctx context.Context, recs []Record, prev *Previous, opt MatchO
 }
 
 // BuildMatchedPersons is BuildMatched on records held compactly. It
-// reorders them by source, entity and record key.
+// reorders them by source, entity and record key. It also lists the
+// records whose person changed since the previous index (CompareWith).
 func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt MatchOptions) (*Output, error) {
-	if prev == nil {
-		prev = &Previous{}
+	if prev != nil && opt.Previous != nil {
+		return nil, fmt.Errorf("person index: both a previous index and a function to read it were given")
 	}
 	if opt.Model == nil {
 		opt.Model = match.DefaultModel()
@@ -223,12 +229,27 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	if err != nil {
 		return nil, err
 	}
+	// Only these outlive the matcher: the Result itself holds the
+	// matcher's columns of every record (for Explain), which can go now.
+	out := &Output{Links: links, Pairs: res.Pairs, Review: res.Review, Model: res.Model, Origin: opt.Origin, Match: res.Stats, evidence: res.EvidenceFunc()}
+	cluster, clusters := res.Cluster, res.Stats.Clusters
+	res = nil
+	phase("match")
+	if opt.Previous != nil {
+		if prev, err = opt.Previous(); err != nil {
+			return nil, err
+		}
+		phase("read the previous index")
+	}
+	if prev == nil {
+		prev = &Previous{}
+	}
 	// Each record's rule is that of its strongest link within its cluster.
 	best := make([]float64, links.Len())
 	for i := range best {
 		best[i] = math.Inf(-1)
 	}
-	for _, p := range res.Pairs {
+	for _, p := range out.Pairs {
 		if p.Band != match.BandLink || !p.SameCluster {
 			continue
 		}
@@ -255,21 +276,23 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 		}
 	}
 	phase("rules")
-	ids, changes, fresh := assignIDs(links, res.Cluster, res.Stats.Clusters, prev)
-	size := make([]int, res.Stats.Clusters)
-	for _, c := range res.Cluster {
+	ids, changes, fresh := assignIDs(links, cluster, clusters, prev)
+	size := make([]int, clusters)
+	for _, c := range cluster {
 		size[c]++
 	}
-	for i, c := range res.Cluster {
+	for i, c := range cluster {
 		links.recs[i].personID = ids[c]
 		if size[c] > 1 {
 			st.LinkedRecords++
 		}
 	}
-	st.Records, st.Persons, st.NewPersons = links.Len(), res.Stats.Clusters, fresh
+	st.Records, st.Persons, st.NewPersons = links.Len(), clusters, fresh
 	st.ModelTrained = !opt.Trained
 	phase("assign ids")
-	return &Output{Links: links, Stats: st, Pairs: res.Pairs, Review: res.Review, Changes: changes, Model: res.Model, Origin: opt.Origin, Match: res.Stats, evidence: res.EvidenceFunc()}, nil
+	out.Stats, out.Changes = st, changes
+	out.CompareWith(prev)
+	return out, nil
 }
 
 // assignIDs gives each cluster a person id. A cluster keeps the previous id
