@@ -69,7 +69,7 @@ func (s *compSpec) levelIDs(ia, ib int32) uint8 {
 				break
 			}
 			if jw < 0 {
-				jw = jaroWinkler(col.vals[ia], col.vals[ib])
+				jw = jaroWinkler(col.val(ia), col.val(ib))
 			}
 			ok = jw >= l.Threshold
 		case KindLevenshtein:
@@ -78,11 +78,11 @@ func (s *compSpec) levelIDs(ia, ib int32) uint8 {
 				break
 			}
 			if lev < 0 {
-				lev = levenshtein(col.vals[ia], col.vals[ib], 8)
+				lev = levenshtein(col.val(ia), col.val(ib), 8)
 			}
 			ok = lev <= l.Distance
 		case KindPrefix:
-			a, b := col.vals[ia], col.vals[ib]
+			a, b := col.val(ia), col.val(ib)
 			pa, pb := prefixRunes(a, l.Length), prefixRunes(b, l.Length)
 			ok = pa == pb && utf8.RuneCountInString(pa) == l.Length
 		case KindAlias:

@@ -376,7 +376,7 @@ func termFrequencies(m *Model, p *prepared) map[string]map[string]float64 {
 		f := map[string]float64{"": 1 / float64(col.nonNull)}
 		for id, n := range col.count {
 			if n >= 2 {
-				f[col.vals[id]] = float64(n) / float64(col.nonNull)
+				f[col.val(int32(id))] = float64(n) / float64(col.nonNull)
 			}
 		}
 		out[c.Name] = f

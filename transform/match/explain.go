@@ -83,7 +83,7 @@ func explain(m *Model, p *prepared, sc *scorer, a, b int32, ida, idb string) Exp
 
 func value(c *column, i int32) string {
 	if id := c.id[i]; id >= 0 {
-		return c.vals[id]
+		return c.val(id)
 	}
 	return ""
 }

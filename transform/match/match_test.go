@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sharedcare/sharedcare/transform/nhsnumber"
 )
 
 // TestLevels checks a labelled pair for every level of the NHS model.
@@ -423,5 +425,88 @@ func TestEvidenceOnDemand(t *testing.T) {
 	}
 	if !tf {
 		t.Error("no pair had a term-frequency adjustment: the test does not cover them")
+	}
+}
+
+// TestNHSNumbersHeldAsNumbers checks that NHS numbers, which the matcher
+// keeps as numbers, read back as their ten digits: in Explain (a leading
+// zero kept), and in a comparison that works on the text (levenshtein).
+func TestNHSNumbersHeldAsNumbers(t *testing.T) {
+	var zero string // a valid number with a leading zero
+	for i := 1; zero == ""; i++ {
+		d := "0" + pad8(i)
+		if c, ok := nhsnumber.CheckDigit(d); ok {
+			zero = d + strconv.Itoa(c)
+		}
+	}
+	m := DefaultModel()
+	e := Explain(m, Record{ID: "a", Fields: map[string]string{"nhs_number": zero[:3] + " " + zero[3:6] + " " + zero[6:]}},
+		Record{ID: "b", Fields: map[string]string{"nhs_number": nhs(1)}})
+	c := e.Comparisons[m.compIdx["nhs_number"]]
+	if c.ValueA != zero || c.ValueB != nhs(1) || c.Level != "disagree" {
+		t.Errorf("nhs_number explained as %q ~ %q (%s), want %q ~ %q (disagree)", c.ValueA, c.ValueB, c.Level, zero, nhs(1))
+	}
+
+	y := `version: 1
+name: nhs-typos
+fields:
+  - {name: nhs_number, type: nhs_number}
+comparisons:
+  - name: nhs_number
+    field: nhs_number
+    levels:
+      - {name: "null", kind: "null"}
+      - {name: agree, kind: exact, m: 0.9, u: 0.0001}
+      - {name: two_edits, kind: levenshtein, distance: 2, m: 0.05, u: 0.001}
+      - {name: else, kind: else, m: 0.05, u: 0.9989}
+blocking:
+  max_block_size: 100
+  rules:
+    - [nhs_number]
+prior: 0.001
+thresholds: {link_probability: 0.9, review_probability: 0.5}
+`
+	tm, err := ParseModel(strings.NewReader(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two valid numbers that differ in their ninth digit, and so in
+	// their check digit too: two edits.
+	a, b := nhs(1), ""
+	for x := byte('0'); x <= '9' && b == ""; x++ {
+		d := a[:8] + string(x)
+		if c, ok := nhsnumber.CheckDigit(d); ok && x != a[8] {
+			b = d + strconv.Itoa(c)
+		}
+	}
+	if b == "" {
+		t.Fatalf("no valid number one digit away from %s", a)
+	}
+	e = Explain(tm, Record{ID: "a", Fields: map[string]string{"nhs_number": a}}, Record{ID: "b", Fields: map[string]string{"nhs_number": b}})
+	if l := e.Comparisons[0].Level; l != "two_edits" {
+		t.Errorf("%s ~ %s: level %s, want two_edits", a, b, l)
+	}
+}
+
+// TestAcceptedClusterKeepsBothNHSNumbers checks that a cluster a clerk
+// made with two NHS numbers still takes records carrying either of them.
+func TestAcceptedClusterKeepsBothNHSNumbers(t *testing.T) {
+	recs := []Record{
+		person("a", nhs(1), "Sarah", "Taylor", "1985-07-01", "F", "BS1 1AA"),
+		person("b", nhs(2), "Sarah", "Taylor", "1985-07-01", "F", "BS1 1AA"),
+		person("c1", nhs(1), "Sarah", "Taylor", "1985-07-01", "F", "BS1 1AA"),
+		person("c2", nhs(2), "Sarah", "Taylor", "1985-07-01", "F", "BS1 1AA"),
+	}
+	res, err := Match(context.Background(), DefaultModel(), recs, Options{Decisions: []Decision{{A: "a", B: "b", Accept: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"b", "c1", "c2"} {
+		if !sameCluster(res, "a", id) {
+			t.Errorf("%s not in a's cluster: %v", id, res.Clusters())
+		}
+	}
+	if res.Stats.RefusedMerges != 0 {
+		t.Errorf("refused merges %d, want 0", res.Stats.RefusedMerges)
 	}
 }

@@ -117,10 +117,15 @@ func (t *Table) pad() {
 // column is one standardised field: a value id per record (-1 when
 // missing) and, per distinct value, what comparisons and blocking need.
 type column struct {
-	typ     string
-	id      []int32  // per record
-	vals    []string // per value id: the standardised value
-	count   []int32  // per value id: records holding it
+	typ  string
+	id   []int32  // per record
+	vals []string // per value id: the standardised value (nil for nhs_number: see nhs)
+	// nhs holds an nhs_number column's values as numbers, 8 bytes each
+	// rather than a 32-byte string: they are nearly all distinct, one per
+	// person, and only Explain and some comparisons (not the NHS model's)
+	// read them as text, through val.
+	nhs     []uint64
+	count   []int32 // per value id: records holding it
 	nonNull int
 	invalid int // present but not standardisable (bad date, invalid NHS number …)
 
@@ -129,6 +134,23 @@ type column struct {
 	num      []int64            // integers per value id
 	sub      map[string][]int32 // derived key id per value id (soundex, sector …)
 	subCount map[string]int32   // number of distinct derived values
+}
+
+// nv is the number of distinct values.
+func (c *column) nv() int {
+	if c.typ == TypeNHSNumber {
+		return len(c.nhs)
+	}
+	return len(c.vals)
+}
+
+// val is the standardised value of value id.
+func (c *column) val(id int32) string {
+	if c.typ == TypeNHSNumber {
+		s := strconv.FormatUint(c.nhs[id], 10)
+		return strings.Repeat("0", 10-len(s)) + s
+	}
+	return c.vals[id]
 }
 
 // prepared is the standardised, columnar input of one run.
@@ -176,9 +198,9 @@ func prepare(m *Model, t *Table, workers int) (*prepared, error) {
 			continue
 		}
 		col := p.cols[m.fieldIdx[c.Field]]
-		g := make([][]int32, len(col.vals))
-		for i, v := range col.vals {
-			g[i] = am[v]
+		g := make([][]int32, col.nv())
+		for i := range g {
+			g[i] = am[col.val(int32(i))]
 		}
 		p.alias[ci] = g
 	}
@@ -194,28 +216,27 @@ func buildColumn(f Field, get func(i int) string, n int) *column {
 	// NHS numbers are nearly all distinct, so caching them by raw value
 	// saves no work, and a map of them by string was the matcher's
 	// largest transient (a few hundred megabytes at 3,000,000 persons):
-	// they are looked up by their ten digits as a number, uncached.
+	// they are looked up, and kept, by their ten digits as a number.
 	nhs := f.Type == TypeNHSNumber
 	nhsID := map[uint64]int32{}
-	add := func(s string) int32 {
-		c.vals = append(c.vals, s)
-		c.count = append(c.count, 0)
-		return int32(len(c.vals) - 1)
-	}
 	valueID := func(s string) int32 {
 		if nhs {
-			if v, err := strconv.ParseUint(s, 10, 64); err == nil && len(s) == 10 {
-				id, ok := nhsID[v]
-				if !ok {
-					id = add(s)
-					nhsID[v] = id
-				}
-				return id
+			// A standardised NHS number is ten digits (nhsnumber.Normalise).
+			v, _ := strconv.ParseUint(s, 10, 64)
+			id, ok := nhsID[v]
+			if !ok {
+				c.nhs = append(c.nhs, v)
+				c.count = append(c.count, 0)
+				id = int32(len(c.nhs) - 1)
+				nhsID[v] = id
 			}
+			return id
 		}
 		id, ok := stdID[s]
 		if !ok {
-			id = add(s)
+			c.vals = append(c.vals, s)
+			c.count = append(c.count, 0)
+			id = int32(len(c.vals) - 1)
 			stdID[s] = id
 		}
 		return id
@@ -323,7 +344,7 @@ func parseDate(s string, formats []string) (time.Time, bool) {
 
 // derive fills the per-value data a column's type needs.
 func derive(c *column) {
-	nv := len(c.vals)
+	nv := c.nv()
 	intern := func(name string, key func(v string) string) {
 		ids := make([]int32, nv)
 		m := map[string]int32{}
