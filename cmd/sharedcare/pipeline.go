@@ -252,11 +252,14 @@ func loadOptions(cfg *config.Config, m *extract.Manifest, runs []*extract.Manife
 
 // duckdbMemoryLimit is DuckDB's memory_limit for the warehouse and
 // analytics builds; past it DuckDB spills to disk. It does not bound all of
-// DuckDB's memory: with 3GB the load of a 3,000,000-person region peaked
-// between 3.2 and 3.8 GB of RSS (4.0 GB in the bench, beside the Go
-// runtime), with 2GB at 2.2–2.3 GB, in the same time (58–66 s against
-// 56–60 s); the 1,000,000-person load peaks at 1.5 GB under either.
-const duckdbMemoryLimit = "2GB"
+// DuckDB's memory, and what DuckDB holds past it grows with the limit. The
+// 7,000,000-person load peaked at 3.4 GiB of RSS with 2GB, in
+// core/person.sql and core/person_history.sql (the golden records'
+// aggregates; every other file stayed under 2.4 GiB), and at 1.7 GiB with
+// 1GB, in the same time (190.4 s against 193.8 s, one run each with the
+// load harness); its analytics build at 2.26 and 1.23 GiB (92.9 s and 88.6
+// s).
+const duckdbMemoryLimit = "1GB"
 
 func roundSec(d time.Duration) float64 {
 	return float64(d.Round(10*time.Millisecond)) / float64(time.Second)
