@@ -137,18 +137,12 @@ type column struct {
 }
 
 // nv is the number of distinct values.
-func (c *column) nv() int {
-	if c.typ == TypeNHSNumber {
-		return len(c.nhs)
-	}
-	return len(c.vals)
-}
+func (c *column) nv() int { return len(c.count) }
 
 // val is the standardised value of value id.
 func (c *column) val(id int32) string {
 	if c.typ == TypeNHSNumber {
-		s := strconv.FormatUint(c.nhs[id], 10)
-		return strings.Repeat("0", 10-len(s)) + s
+		return fmt.Sprintf("%010d", c.nhs[id])
 	}
 	return c.vals[id]
 }
