@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,6 +133,40 @@ func TestIDOf(t *testing.T) {
 		w := want.Pairs[i]
 		if p.A != "" || p.B != "" || bare.ID(p.AIndex) != w.A || bare.ID(p.BIndex) != w.B || p.Weight != w.Weight || p.Band != w.Band {
 			t.Fatalf("NoPairIDs pair %d: got %+v (%s~%s), want %+v", i, p, bare.ID(p.AIndex), bare.ID(p.BIndex), w)
+		}
+	}
+	// Packed: the same pairs again, held compactly, with the same evidence
+	// worked out on demand and the same review queue.
+	opts.Packed = true
+	packed, err := MatchTable(context.Background(), DefaultModel(), &byFunc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if packed.Pairs != nil || packed.Packed.Len() != len(bare.Pairs) || len(packed.Review) != len(bare.Review) {
+		t.Fatalf("Packed: %d pairs, %d packed, %d review; want 0, %d, %d", len(packed.Pairs), packed.Packed.Len(), len(packed.Review), len(bare.Pairs), len(bare.Review))
+	}
+	evidence := packed.EvidenceFunc()
+	notes := 0
+	for i, w := range bare.Pairs {
+		p := packed.Packed.At(i)
+		if !reflect.DeepEqual(evidence(p), w.Evidence) {
+			t.Fatalf("Packed pair %d: evidence %+v, want %+v", i, evidence(p), w.Evidence)
+		}
+		w.Evidence = nil
+		if !reflect.DeepEqual(p, w) {
+			t.Fatalf("Packed pair %d: got %+v, want %+v", i, p, w)
+		}
+		if p.Note != "" {
+			notes++
+		}
+	}
+	if notes == 0 {
+		t.Error("no pair carries a note: the packed notes went untested")
+	}
+	for i, w := range bare.Review {
+		w.Evidence = nil
+		if !reflect.DeepEqual(packed.Review[i], w) {
+			t.Fatalf("Packed review pair %d: got %+v, want %+v", i, packed.Review[i], w)
 		}
 	}
 	for c := range int32(got.Stats.Clusters) {

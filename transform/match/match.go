@@ -50,6 +50,11 @@ type Options struct {
 	// the pair and Result.ID names its records. A caller that can name
 	// records itself saves two strings a pair.
 	NoPairIDs bool
+	// Packed keeps the link and review pairs in Result.Packed, 32 bytes
+	// a pair, and leaves Result.Pairs nil: a Pair takes 152 bytes, and a
+	// region of millions has about one link pair per three records. The
+	// pairs carry no ids or evidence (as with NoPairIDs and NoEvidence).
+	Packed bool
 	// Logger receives warnings (blocks skipped for size); never identifiers.
 	Logger *slog.Logger
 }
@@ -136,6 +141,8 @@ type Result struct {
 	// Pairs are the link and review pairs (and non-links with
 	// KeepNonLinks), ordered by record position.
 	Pairs []Pair
+	// Packed holds the pairs in place of Pairs under Options.Packed.
+	Packed *PairList
 	// Review is the clerical review queue: review pairs without a decision.
 	Review []Pair
 	Stats  Stats
@@ -454,7 +461,11 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		}
 		return cmp.Compare(x.b, y.b)
 	})
-	res.Pairs = make([]Pair, 0, len(kept))
+	if opts.Packed {
+		res.Packed = &PairList{ps: make([]packedPair, 0, len(kept)), texts: []string{""}, code: map[string]uint16{"": 0}}
+	} else {
+		res.Pairs = make([]Pair, 0, len(kept))
+	}
 	for _, s := range kept {
 		switch s.band {
 		case bLink:
@@ -466,19 +477,76 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		}
 		pr := Pair{AIndex: int(s.a), BIndex: int(s.b), Weight: s.w, Probability: Probability(s.w), Band: bandNames[s.band],
 			Rule: s.rule, Note: s.note, SameCluster: res.Cluster[s.a] == res.Cluster[s.b], pat: s.pat}
-		if !opts.NoPairIDs {
-			pr.A, pr.B = ids(int(s.a)), ids(int(s.b))
+		if opts.Packed {
+			res.Packed.add(&pr, s.band)
+		} else {
+			if !opts.NoPairIDs {
+				pr.A, pr.B = ids(int(s.a)), ids(int(s.b))
+			}
+			if !opts.NoEvidence {
+				pr.Evidence = sc.evidence(s.a, s.b, s.pat)
+			}
+			res.Pairs = append(res.Pairs, pr)
 		}
-		if !opts.NoEvidence {
-			pr.Evidence = sc.evidence(s.a, s.b, s.pat)
-		}
-		res.Pairs = append(res.Pairs, pr)
 		if s.band == bReview && s.rule != RuleClerical {
 			res.Review = append(res.Review, pr)
 		}
 	}
 	phase("pairs")
 	return res, nil
+}
+
+// PairList holds scored pairs compactly (Options.Packed): a pair's rule
+// and note, which repeat, are kept once.
+type PairList struct {
+	ps    []packedPair
+	texts []string // rules and notes by code; 0 is ""
+	code  map[string]uint16
+}
+
+type packedPair struct {
+	a, b       int32
+	pat        uint64
+	w          float64
+	rule, note uint16
+	band       uint8
+	same       bool
+}
+
+func (l *PairList) add(p *Pair, band uint8) {
+	l.ps = append(l.ps, packedPair{a: int32(p.AIndex), b: int32(p.BIndex), pat: p.pat, w: p.Weight,
+		rule: l.text(p.Rule), note: l.text(p.Note), band: band, same: p.SameCluster})
+}
+
+func (l *PairList) text(s string) uint16 {
+	c, ok := l.code[s]
+	if !ok {
+		if len(l.texts) > math.MaxUint16 {
+			// Notes come from the model's rule names and a few fixed
+			// reasons, so this is a fault, not a large region.
+			panic("match: more than 65,535 distinct pair rules and notes")
+		}
+		c = uint16(len(l.texts))
+		l.texts = append(l.texts, s)
+		l.code[s] = c
+	}
+	return c
+}
+
+// Len is the number of pairs.
+func (l *PairList) Len() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.ps)
+}
+
+// At is pair i, ordered by record position as Result.Pairs is, without
+// ids or evidence (see Result.ID and Result.EvidenceFunc).
+func (l *PairList) At(i int) Pair {
+	p := &l.ps[i]
+	return Pair{AIndex: int(p.a), BIndex: int(p.b), Weight: p.w, Probability: Probability(p.w), Band: bandNames[p.band],
+		Rule: l.texts[p.rule], Note: l.texts[p.note], SameCluster: p.same, pat: p.pat}
 }
 
 // scorer turns comparison vectors into weights and bands.

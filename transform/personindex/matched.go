@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/transform/match"
+	"github.com/sharedcare/sharedcare/transform/standardise"
 )
 
 // RecordID is the id of a source record in the matcher, explanations and
@@ -53,11 +54,11 @@ type MatchOptions struct {
 type Output struct {
 	Links *Links // ordered by source, entity, record key
 	Stats Stats
-	// Pairs are the link and review pairs, Review those waiting for a
-	// clerical decision. Their AIndex and BIndex are positions in Links;
-	// A and B are left empty (see RecordID), and Evidence nil (see
-	// Evidence).
-	Pairs   []match.Pair
+	// Pairs are the link and review pairs, held compactly, and Review
+	// those waiting for a clerical decision. Their AIndex and BIndex are
+	// positions in Links; A and B are left empty (see RecordID), and
+	// Evidence nil (see Evidence).
+	Pairs   *match.PairList
 	Review  []match.Pair
 	Changes []Change
 	Model   *match.Model // the model used: trained on this run's records, or reused
@@ -192,30 +193,50 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	phase("sort")
 	links := standardisedLinks(recs)
 	phase("standardise")
-	// The matcher reads the fields from the records themselves: columns
-	// of strings would take 16 bytes a record and field.
+	// The matcher reads the fields from links, which hold them
+	// standardised (it standardises them again, to no change), not from
+	// recs: recs, about 100 bytes a record, can then go before the matcher
+	// builds its columns. The few records with source links keep them by
+	// position.
 	n := recs.Len()
-	t := &match.Table{N: n, Get: map[string]func(int) string{}, LinksOf: recs.linksOf}
+	var linkAt []int32
+	var linkTo [][]string
+	for i := range n {
+		if l := recs.linksOf(i); len(l) > 0 {
+			linkAt, linkTo = append(linkAt, int32(i)), append(linkTo, l)
+		}
+	}
+	recs = nil
+	t := &match.Table{N: n, Get: map[string]func(int) string{}, LinksOf: func(i int) []string {
+		if j, ok := slices.BinarySearch(linkAt, int32(i)); ok {
+			return linkTo[j]
+		}
+		return nil
+	}}
 	// Record ids are made when asked for, not held: about 60 bytes a
 	// record. They come from links, which are in the records' order and
-	// live on, so that nothing the matcher keeps holds on to recs, which
-	// can go once the matcher has read the fields.
+	// live on.
 	t.IDOf = links.recordID
-	raw := func(f func(r *personRec) uint32) func(int) string {
-		return func(i int) string { return recs.dict.get(f(&recs.recs[i])) }
+	std := func(f func(r *slimLink) uint32) func(int) string {
+		return func(i int) string { return links.dict.get(f(&links.recs[i])) }
 	}
 	get := map[string]func(int) string{
-		"nhs_number":  func(i int) string { return recs.recs[i].nhs },
-		"given_name":  raw(func(r *personRec) uint32 { return r.given }),
-		"family_name": raw(func(r *personRec) uint32 { return r.family }),
+		"nhs_number":  links.nhsNumber, // valid numbers only: an invalid one is missing to the matcher too
+		"given_name":  std(func(r *slimLink) uint32 { return r.given }),
+		"family_name": std(func(r *slimLink) uint32 { return r.family }),
 		"dob": func(i int) string {
-			if d := recs.birthDate(i); !d.IsZero() {
+			if d := links.birthDate(i); !d.IsZero() {
 				return d.Format("2006-01-02")
 			}
 			return ""
 		},
-		"sex":      raw(func(r *personRec) uint32 { return r.sex }),
-		"postcode": raw(func(r *personRec) uint32 { return r.postcode }),
+		"sex": func(i int) string {
+			if s := links.dict.get(links.recs[i].sex); s != standardise.SexUnknown {
+				return s
+			}
+			return ""
+		},
+		"postcode": std(func(r *slimLink) uint32 { return r.postcode }), // "" when not postcode-shaped
 	}
 	for _, f := range opt.Model.Fields {
 		g, ok := get[f.Name]
@@ -225,13 +246,13 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 		t.Get[f.Name] = g
 	}
 	phase("table")
-	res, err := match.MatchTable(ctx, opt.Model, t, match.Options{Train: !opt.Trained, Seed: opt.Seed, Decisions: opt.Decisions, Logger: opt.Logger, NoEvidence: true, NoPairIDs: true})
+	res, err := match.MatchTable(ctx, opt.Model, t, match.Options{Train: !opt.Trained, Seed: opt.Seed, Decisions: opt.Decisions, Logger: opt.Logger, Packed: true})
 	if err != nil {
 		return nil, err
 	}
 	// Only these outlive the matcher: the Result itself holds the
 	// matcher's columns of every record (for Explain), which can go now.
-	out := &Output{Links: links, Pairs: res.Pairs, Review: res.Review, Model: res.Model, Origin: opt.Origin, Match: res.Stats, evidence: res.EvidenceFunc()}
+	out := &Output{Links: links, Pairs: res.Packed, Review: res.Review, Model: res.Model, Origin: opt.Origin, Match: res.Stats, evidence: res.EvidenceFunc()}
 	cluster, clusters := res.Cluster, res.Stats.Clusters
 	res = nil
 	phase("match")
@@ -249,7 +270,8 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	for i := range best {
 		best[i] = math.Inf(-1)
 	}
-	for _, p := range out.Pairs {
+	for pi := range out.Pairs.Len() {
+		p := out.Pairs.At(pi)
 		if p.Band != match.BandLink || !p.SameCluster {
 			continue
 		}

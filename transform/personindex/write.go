@@ -228,20 +228,29 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 			review[[2]int{p.AIndex, p.BIndex}] = true
 		}
 		var ej evidenceJSON
-		pairs := out.Pairs
+		// Each row's columns are written one after another: the pair is
+		// unpacked once a row.
+		var cur match.Pair
+		at := -1
+		pair := func(r int) *match.Pair {
+			if r != at {
+				cur, at = out.Pairs.At(r), r
+			}
+			return &cur
+		}
 		var evErr error
 		pairCols := []column{
-			strCol("record_a", func(r int) string { return out.RecordID(pairs[r].AIndex) }),
-			strCol("record_b", func(r int) string { return out.RecordID(pairs[r].BIndex) }),
-			float64Col("match_weight", func(r int) float64 { return pairs[r].Weight }),
-			float64Col("match_probability", func(r int) float64 { return pairs[r].Probability }),
-			strCol("band", func(r int) string { return pairs[r].Band }),
-			strCol("rule", func(r int) string { return pairs[r].Rule }),
-			strCol("note", func(r int) string { return pairs[r].Note }),
-			boolCol("same_person", func(r int) bool { return pairs[r].SameCluster }),
-			boolCol("awaiting_review", func(r int) bool { return review[[2]int{pairs[r].AIndex, pairs[r].BIndex}] }),
+			strCol("record_a", func(r int) string { return out.RecordID(pair(r).AIndex) }),
+			strCol("record_b", func(r int) string { return out.RecordID(pair(r).BIndex) }),
+			float64Col("match_weight", func(r int) float64 { return pair(r).Weight }),
+			float64Col("match_probability", func(r int) float64 { return pair(r).Probability }),
+			strCol("band", func(r int) string { return pair(r).Band }),
+			strCol("rule", func(r int) string { return pair(r).Rule }),
+			strCol("note", func(r int) string { return pair(r).Note }),
+			boolCol("same_person", func(r int) bool { return pair(r).SameCluster }),
+			boolCol("awaiting_review", func(r int) bool { return review[[2]int{pair(r).AIndex, pair(r).BIndex}] }),
 			strCol("evidence", func(r int) string {
-				s, err := ej.encode(out.Evidence(pairs[r]))
+				s, err := ej.encode(out.Evidence(*pair(r)))
 				if err != nil && evErr == nil {
 					evErr = err
 				}
@@ -251,7 +260,7 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 		// A pair's evidence is about 640 bytes of JSON at 1M persons, and
 		// with batches of 65,536 pairs the write was the peak of the
 		// index's live heap.
-		if err := writeRowsBatched(lake, pairsFile(runID), pairCols, len(pairs), 16384, mem, "record_a", "record_b", "evidence"); err != nil {
+		if err := writeRowsBatched(lake, pairsFile(runID), pairCols, out.Pairs.Len(), 16384, mem, "record_a", "record_b", "evidence"); err != nil {
 			return err
 		}
 		if evErr != nil {
