@@ -57,11 +57,11 @@ func Explain(m *Model, a, b Record) Explanation {
 // Explain explains a pair of records of this run by id, with the run's
 // term frequencies.
 func (r *Result) Explain(a, b string) (Explanation, error) {
-	ia, ok := r.idx.find(a)
+	ia, ok := r.find(a)
 	if !ok {
 		return Explanation{}, fmt.Errorf("explaining: no record %q", a)
 	}
-	ib, ok := r.idx.find(b)
+	ib, ok := r.find(b)
 	if !ok {
 		return Explanation{}, fmt.Errorf("explaining: no record %q", b)
 	}

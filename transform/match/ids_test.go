@@ -136,14 +136,28 @@ func TestIDOf(t *testing.T) {
 		}
 	}
 	// Packed: the same pairs again, held compactly, with the same evidence
-	// worked out on demand and the same review queue.
+	// worked out on demand and the same review queue; and with records
+	// found through Table.Find, the same decisions and source links.
 	opts.Packed = true
+	pos := make(map[string]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	var found atomic.Int64
+	byFunc.Find = func(id string) (int, bool) {
+		found.Add(1)
+		i, ok := pos[id]
+		return i, ok
+	}
 	packed, err := MatchTable(context.Background(), DefaultModel(), &byFunc, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if packed.Pairs != nil || packed.Packed.Len() != len(bare.Pairs) || len(packed.Review) != len(bare.Review) {
 		t.Fatalf("Packed: %d pairs, %d packed, %d review; want 0, %d, %d", len(packed.Pairs), packed.Packed.Len(), len(packed.Review), len(bare.Pairs), len(bare.Review))
+	}
+	if found.Load() == 0 {
+		t.Error("Find was never called")
 	}
 	evidence := packed.EvidenceFunc()
 	notes := 0

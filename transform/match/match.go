@@ -149,7 +149,7 @@ type Result struct {
 
 	p     *prepared
 	sc    *scorer
-	idx   *recordIndex
+	find  func(id string) (int32, bool)
 	id    func(i int) string
 	names func() []string
 }
@@ -249,9 +249,19 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	t.pad()
 	n := t.Len()
 	ids := t.idFunc()
-	idx, err := newRecordIndex(n, ids)
-	if err != nil {
-		return nil, err
+	var find func(id string) (int32, bool)
+	if t.Find != nil && t.IDOf != nil {
+		tf := t.Find
+		find = func(id string) (int32, bool) {
+			i, ok := tf(id)
+			return int32(i), ok && i >= 0 && i < n
+		}
+	} else {
+		idx, err := newRecordIndex(n, ids)
+		if err != nil {
+			return nil, err
+		}
+		find = idx.find
 	}
 	// Nothing below refers to t after prepare, so the field columns (a
 	// string header per record and field, with the raw values) can be
@@ -283,7 +293,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	b := buildBlocks(m, p, opts.Workers)
 	cmpr := newComparer(m, p)
 	phase("block")
-	res := &Result{Model: m, p: p, idx: idx, id: ids}
+	res := &Result{Model: m, p: p, find: find, id: ids}
 	if opts.Train {
 		tm, rep, err := train(ctx, m, p, b, cmpr, opts)
 		if err != nil {
@@ -311,8 +321,8 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 
 	decisions := map[uint64]bool{}
 	for _, d := range opts.Decisions {
-		a, okA := idx.find(d.A)
-		bb, okB := idx.find(d.B)
+		a, okA := find(d.A)
+		bb, okB := find(d.B)
 		if !okA || !okB || a == bb {
 			st.UnknownDecisions++
 			continue
@@ -390,7 +400,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	for _, sl := range srcLinks {
 		i := sl.i
 		for _, l := range sl.links {
-			j, ok := idx.find(l)
+			j, ok := find(l)
 			if !ok {
 				st.UnknownLinks++
 				continue

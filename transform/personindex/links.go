@@ -91,6 +91,39 @@ func (ls *Links) recordID(i int) string {
 	return RecordID(g.source, g.entity, ls.recs[i].key)
 }
 
+// find returns the position of the record with id (see RecordID) in
+// links ordered by source, entity and record key.
+func (ls *Links) find(id string) (int, bool) {
+	source, rest, ok1 := strings.Cut(id, "/")
+	entity, key, ok2 := strings.Cut(rest, "/")
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	return slices.BinarySearchFunc(ls.recs, struct{ source, entity, key string }{source, entity, key},
+		func(r slimLink, k struct{ source, entity, key string }) int {
+			g := &ls.groups[r.group]
+			if c := strings.Compare(g.source, k.source); c != 0 {
+				return c
+			}
+			if c := strings.Compare(g.entity, k.entity); c != 0 {
+				return c
+			}
+			return strings.Compare(r.key, k.key)
+		})
+}
+
+// duplicate returns the id of a record whose source, entity and key
+// another record also has, in links so ordered; "" when there is none.
+func (ls *Links) duplicate() string {
+	for i := 1; i < len(ls.recs); i++ {
+		a, b := ls.group(i-1), ls.group(i)
+		if ls.recs[i].key == ls.recs[i-1].key && a.source == b.source && a.entity == b.entity {
+			return ls.recordID(i)
+		}
+	}
+	return ""
+}
+
 func (ls *Links) nhsNumber(i int) string {
 	v := ls.recs[i].nhs
 	switch {

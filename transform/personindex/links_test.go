@@ -147,3 +147,42 @@ func standardisedRef(recs []Record) []Link {
 	}
 	return links
 }
+
+// TestLinksFind: every record of links ordered as an index's are is found
+// by its id, keys holding "/" included, and ids of no record are not; a
+// key held twice in one source and entity is named.
+func TestLinksFind(t *testing.T) {
+	var links []Link
+	for _, g := range [][2]string{{"acute", "patients"}, {"gp", "patients"}, {"gp", "registrations"}, {"mh", "clients"}} {
+		for i := range 300 {
+			links = append(links, Link{Source: g[0], System: g[0], Entity: g[1], RecordKey: fmt.Sprintf("K%04d/%d", i*2, i%3)})
+		}
+	}
+	ls := LinksOf(links)
+	for i, l := range links {
+		if j, ok := ls.find(RecordID(l.Source, l.Entity, l.RecordKey)); !ok || j != i {
+			t.Fatalf("find(record %d) = %d, %v", i, j, ok)
+		}
+	}
+	for _, id := range []string{"gp/patients/K0001/1", "gp/clients/K0000/0", "zz/patients/K0000/0", "acute/patients", "", "gp/registrations/K9999/0"} {
+		if j, ok := ls.find(id); ok {
+			t.Errorf("find(%q) = %d, want not found", id, j)
+		}
+	}
+	if d := ls.duplicate(); d != "" {
+		t.Errorf("duplicate() = %q in distinct links", d)
+	}
+	dup := slices.Clone(links)
+	dup[751].RecordKey = dup[750].RecordKey
+	if d := LinksOf(dup).duplicate(); d != RecordID("gp", "registrations", dup[750].RecordKey) {
+		t.Errorf("duplicate() = %q, want the repeated key named", d)
+	}
+	// One key in neighbouring records of two entities, or of two sources,
+	// is no duplicate.
+	dup = slices.Clone(links)
+	dup[600].RecordKey = dup[599].RecordKey
+	dup[300].RecordKey = dup[299].RecordKey
+	if d := LinksOf(dup).duplicate(); d != "" {
+		t.Errorf("duplicate() = %q for one key in two entities or sources", d)
+	}
+}

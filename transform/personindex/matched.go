@@ -216,7 +216,13 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	// Record ids are made when asked for, not held: about 60 bytes a
 	// record. They come from links, which are in the records' order and
 	// live on.
-	t.IDOf = links.recordID
+	// Nor are they indexed (16 bytes a record): links are ordered by id's
+	// parts, so the few the matcher looks up (decisions, source links) are
+	// found by binary search.
+	if id := links.duplicate(); id != "" {
+		return nil, fmt.Errorf("matching: record id %q appears twice", id)
+	}
+	t.IDOf, t.Find = links.recordID, links.find
 	std := func(f func(r *slimLink) uint32) func(int) string {
 		return func(i int) string { return links.dict.get(f(&links.recs[i])) }
 	}
