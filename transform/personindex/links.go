@@ -19,7 +19,8 @@ import (
 // every current record while it matches and writes. Strings that repeat
 // (names, postcodes, sex, status, source) are kept once and referred to by
 // number, rules by a small code, the NHS number as an integer and the date
-// of birth as a day. A record takes 72 bytes besides its key, where a Link
+// of birth as a day. A record takes 56 bytes besides its key while it is
+// matched, and 16 more once placed (person id and weight), where a Link
 // takes 232 and its standardised strings about 100 more: at 3,000,000
 // persons (4.1 million records) that was a gigabyte of the index's heap.
 type Links struct {
@@ -27,14 +28,17 @@ type Links struct {
 	groups []linkGroup
 	rules  []string // by code; 0 is ""
 	dict   *dictionary
+	// person and weight are each record's person id and placing weight,
+	// by position: made when the first is set, once the matcher, whose
+	// columns are live while the links are, is done (16 bytes a record).
+	person []int64
+	weight []float64
 }
 
 type linkGroup struct{ source, system, entity string }
 
 type slimLink struct {
-	key      string // record key
-	personID int64
-	weight   float64
+	key string // record key
 	// nhs is a valid NHS number's ten digits; 0 none. With nhsText set,
 	// the low bits are instead the dictionary id of a value that is not
 	// ten digits (only from LinksOf: the index normalises).
@@ -67,8 +71,8 @@ func (ls *Links) Len() int {
 func (ls *Links) At(i int) Link {
 	l := &ls.recs[i]
 	g := ls.groups[l.group]
-	return Link{Source: g.source, System: g.system, Entity: g.entity, RecordKey: l.key, PersonID: l.personID,
-		Rule: ls.rules[l.rule], Weight: l.weight, NHSNumber: ls.nhsNumber(i), NHSStatus: ls.dict.get(l.status),
+	return Link{Source: g.source, System: g.system, Entity: g.entity, RecordKey: l.key, PersonID: ls.personID(i),
+		Rule: ls.rules[l.rule], Weight: ls.weightOf(i), NHSNumber: ls.nhsNumber(i), NHSStatus: ls.dict.get(l.status),
 		GivenName: ls.dict.get(l.given), Family: ls.dict.get(l.family), BirthDate: ls.birthDate(i),
 		Sex: ls.dict.get(l.sex), Postcode: ls.dict.get(l.postcode), District: ls.dict.get(l.district)}
 }
@@ -148,10 +152,33 @@ func (ls *Links) birthDate(i int) time.Time {
 	return arrow.Date32(d).ToTime()
 }
 
+// personID is record i's person id; 0 before one is set.
+func (ls *Links) personID(i int) int64 {
+	if ls.person == nil {
+		return 0
+	}
+	return ls.person[i]
+}
+
+func (ls *Links) setPersonID(i int, id int64) {
+	if ls.person == nil {
+		ls.person = make([]int64, len(ls.recs))
+	}
+	ls.person[i] = id
+}
+
+// weightOf is the weight setRule gave record i; 0 before.
+func (ls *Links) weightOf(i int) float64 {
+	if ls.weight == nil {
+		return 0
+	}
+	return ls.weight[i]
+}
+
 // placedWeight is the weight of a placed record, NaN for a singleton.
 func (ls *Links) placedWeight(i int) float64 {
 	if r := ls.rule(i); r != "singleton" && r != "" {
-		return ls.recs[i].weight
+		return ls.weightOf(i)
 	}
 	return math.NaN()
 }
@@ -166,7 +193,10 @@ func (ls *Links) setRule(i int, rule string, w float64) {
 		c = len(ls.rules)
 		ls.rules = append(ls.rules, rule)
 	}
-	ls.recs[i].rule, ls.recs[i].weight = uint16(c), w
+	if ls.weight == nil {
+		ls.weight = make([]float64, len(ls.recs))
+	}
+	ls.recs[i].rule, ls.weight[i] = uint16(c), w
 }
 
 func newLinks(n int) *Links {
@@ -180,7 +210,7 @@ func LinksOf(links []Link) *Links {
 	gi := groupIndex{}
 	for i := range links {
 		l := &links[i]
-		s := slimLink{key: l.RecordKey, group: ls.groupOf(l.Source, l.System, l.Entity, &gi), personID: l.PersonID, dob: noDate,
+		s := slimLink{key: l.RecordKey, group: ls.groupOf(l.Source, l.System, l.Entity, &gi), dob: noDate,
 			given: ls.dict.id(l.GivenName), family: ls.dict.id(l.Family), postcode: ls.dict.id(l.Postcode), district: ls.dict.id(l.District),
 			sex: ls.dict.id(l.Sex), status: ls.dict.id(l.NHSStatus)}
 		if v, ok := nhsValue(l.NHSNumber); ok && v != 0 {
@@ -193,6 +223,7 @@ func LinksOf(links []Link) *Links {
 		}
 		ls.recs[i] = s
 		ls.setRule(i, l.Rule, l.Weight)
+		ls.setPersonID(i, l.PersonID)
 	}
 	ls.dict.seal()
 	return ls

@@ -310,7 +310,7 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 		size[c]++
 	}
 	for i, c := range cluster {
-		links.recs[i].personID = ids[c]
+		links.setPersonID(i, ids[c])
 		if size[c] > 1 {
 			st.LinkedRecords++
 		}

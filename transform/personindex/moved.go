@@ -68,7 +68,7 @@ func MovedSince(links *Links, prev *Previous) Moved {
 				was, hint, seen[at] = id, at+1, true
 			}
 		}
-		if links.recs[i].personID != was {
+		if links.personID(i) != was {
 			out.links = append(out.links, int32(i))
 			out.was = append(out.was, was)
 		}
@@ -120,7 +120,7 @@ func writeMoved(lake, runID string, out *Output, mem memory.Allocator) error {
 		strCol("record_key", str(func(i int) string { return links.recs[i].key }, func(g *goneRecord) string { return g.key })),
 		nullInt64Col("person_id", func(r int) int64 {
 			if r < n {
-				return links.recs[m.links[r]].personID
+				return links.personID(int(m.links[r]))
 			}
 			return 0
 		}),
