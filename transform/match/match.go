@@ -200,12 +200,53 @@ func Match(ctx context.Context, m *Model, recs []Record, opts Options) (*Result,
 }
 
 type scored struct {
-	a, b int32
-	pat  uint64
-	w    float64
-	band uint8
-	rule string
-	note string
+	a, b       int32
+	pat        uint64
+	w          float64
+	rule, note uint16 // codes in the scorer's texts
+	band       uint8
+}
+
+// texts numbers the rules and notes pairs carry, which repeat, so that a
+// kept pair holds two small codes rather than two strings (32 bytes).
+// The fixed ones come first; id adds others, and is not safe for use
+// from several goroutines (newScorer adds every one that deciding a pair
+// can give).
+type texts struct {
+	s    []string
+	code map[string]uint16
+}
+
+const (
+	tEmpty uint16 = iota
+	tProbabilistic
+	tSourceLink
+	tClerical
+	tRejected
+	tAccepted
+)
+
+func newTexts() *texts {
+	t := &texts{code: map[string]uint16{}}
+	for _, v := range []string{"", RuleProbabilistic, RuleSourceLink, RuleClerical, "rejected", "accepted"} {
+		t.id(v)
+	}
+	return t
+}
+
+func (t *texts) id(v string) uint16 {
+	c, ok := t.code[v]
+	if !ok {
+		if len(t.s) > math.MaxUint16 {
+			// Rules and notes come from the model's rule names and a few
+			// fixed reasons, so this is a fault, not a large region.
+			panic("match: more than 65,535 distinct pair rules and notes")
+		}
+		c = uint16(len(t.s))
+		t.s = append(t.s, v)
+		t.code[v] = c
+	}
+	return c
 }
 
 const (
@@ -339,15 +380,15 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	chunks, err := scanCandidates(ctx, b, cmpr, opts.Workers, func(ch *chunk, a, x int32, pat uint64) {
 		ch.n++
 		w := sc.weight(a, x, pat)
-		band, rule, note := sc.decide(pat, w)
+		band, rule, note := sc.decideCode(pat, w)
 		s := scored{a: a, b: x, pat: pat, w: w, band: band, rule: rule, note: note}
 		if acc, ok := decisions[pairKey(a, x)]; ok {
-			s.band, s.rule, s.note = bNonLink, RuleClerical, "rejected"
+			s.band, s.rule, s.note = bNonLink, tClerical, tRejected
 			if acc {
-				s.band, s.note = bLink, "accepted"
+				s.band, s.note = bLink, tAccepted
 			}
 		}
-		if s.band == bNonLink && s.rule != RuleClerical && !opts.KeepNonLinks {
+		if s.band == bNonLink && s.rule != tClerical && !opts.KeepNonLinks {
 			return
 		}
 		ch.kept = append(ch.kept, s)
@@ -371,13 +412,13 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	}
 	phase("compare and score")
 	opts.Logger.Debug("candidate pairs", "pairs", st.CandidatePairs, "kept", len(kept))
-	addPair := func(a, x int32, band uint8, rule, note string) {
+	addPair := func(a, x int32, band uint8, rule, note uint16) {
 		if a > x {
 			a, x = x, a
 		}
 		k := pairKey(a, x)
 		if i, ok := where[k]; ok {
-			if kept[i].rule == RuleClerical {
+			if kept[i].rule == tClerical {
 				return
 			}
 			kept[i].band, kept[i].rule, kept[i].note = band, rule, note
@@ -389,12 +430,11 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	}
 	for k, acc := range decisions {
 		if _, ok := where[k]; !ok {
-			note := "rejected"
-			band := bNonLink
+			note, band := tRejected, bNonLink
 			if acc {
-				note, band = "accepted", bLink
+				note, band = tAccepted, bLink
 			}
-			addPair(int32(k>>32), int32(uint32(k)), band, RuleClerical, note)
+			addPair(int32(k>>32), int32(uint32(k)), band, tClerical, note)
 		}
 	}
 	for _, sl := range srcLinks {
@@ -411,7 +451,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			if _, dec := decisions[pairKey(i, j)]; dec {
 				continue
 			}
-			addPair(i, j, bLink, RuleSourceLink, "")
+			addPair(i, j, bLink, tSourceLink, tEmpty)
 		}
 	}
 
@@ -425,11 +465,11 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	}
 	rank := func(s scored) int {
 		switch s.rule {
-		case RuleClerical:
+		case tClerical:
 			return 0
-		case RuleSourceLink:
+		case tSourceLink:
 			return 1
-		case RuleProbabilistic:
+		case tProbabilistic:
 			return 3
 		}
 		return 2
@@ -455,9 +495,9 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	}
 	for _, i := range order {
 		s := &kept[i]
-		if reason := uf.merge(s.a, s.b, s.rule == RuleClerical); reason != "" {
+		if reason := uf.merge(s.a, s.b, s.rule == tClerical); reason != "" {
 			s.band = bReview
-			s.note = reason
+			s.note = sc.tx.id(reason)
 			st.RefusedMerges++
 		}
 	}
@@ -472,7 +512,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		return cmp.Compare(x.b, y.b)
 	})
 	if opts.Packed {
-		res.Packed = &PairList{ps: make([]packedPair, 0, len(kept)), texts: []string{""}, code: map[string]uint16{"": 0}}
+		res.Packed = &PairList{ps: make([]packedPair, 0, len(kept)), texts: sc.tx.s}
 	} else {
 		res.Pairs = make([]Pair, 0, len(kept))
 	}
@@ -486,9 +526,9 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			st.NonLinkPairs++
 		}
 		pr := Pair{AIndex: int(s.a), BIndex: int(s.b), Weight: s.w, Probability: Probability(s.w), Band: bandNames[s.band],
-			Rule: s.rule, Note: s.note, SameCluster: res.Cluster[s.a] == res.Cluster[s.b], pat: s.pat}
+			Rule: sc.tx.s[s.rule], Note: sc.tx.s[s.note], SameCluster: res.Cluster[s.a] == res.Cluster[s.b], pat: s.pat}
 		if opts.Packed {
-			res.Packed.add(&pr, s.band)
+			res.Packed.ps = append(res.Packed.ps, packedPair{a: s.a, b: s.b, pat: s.pat, w: s.w, rule: s.rule, note: s.note, band: s.band, same: pr.SameCluster})
 		} else {
 			if !opts.NoPairIDs {
 				pr.A, pr.B = ids(int(s.a)), ids(int(s.b))
@@ -498,7 +538,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			}
 			res.Pairs = append(res.Pairs, pr)
 		}
-		if s.band == bReview && s.rule != RuleClerical {
+		if s.band == bReview && s.rule != tClerical {
 			res.Review = append(res.Review, pr)
 		}
 	}
@@ -510,8 +550,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 // and note, which repeat, are kept once.
 type PairList struct {
 	ps    []packedPair
-	texts []string // rules and notes by code; 0 is ""
-	code  map[string]uint16
+	texts []string // rules and notes by code
 }
 
 type packedPair struct {
@@ -521,26 +560,6 @@ type packedPair struct {
 	rule, note uint16
 	band       uint8
 	same       bool
-}
-
-func (l *PairList) add(p *Pair, band uint8) {
-	l.ps = append(l.ps, packedPair{a: int32(p.AIndex), b: int32(p.BIndex), pat: p.pat, w: p.Weight,
-		rule: l.text(p.Rule), note: l.text(p.Note), band: band, same: p.SameCluster})
-}
-
-func (l *PairList) text(s string) uint16 {
-	c, ok := l.code[s]
-	if !ok {
-		if len(l.texts) > math.MaxUint16 {
-			// Notes come from the model's rule names and a few fixed
-			// reasons, so this is a fault, not a large region.
-			panic("match: more than 65,535 distinct pair rules and notes")
-		}
-		c = uint16(len(l.texts))
-		l.texts = append(l.texts, s)
-		l.code[s] = c
-	}
-	return c
 }
 
 // Len is the number of pairs.
@@ -568,12 +587,24 @@ type scorer struct {
 	tfLvl []int
 	tfAdj [][]float64 // per comparison, per value id of its field
 	tfID  [][]int32   // per comparison with term frequencies, its field's value id per record (nil for the others)
+	// tx numbers rules and notes; per model rule, the codes of its name
+	// and of its note when not corroborated; per hard rule, its note's.
+	tx                           *texts
+	ruleName, ruleUncorroborated []uint16
+	hardNote                     []uint16
 }
 
 // newScorer prepares weights; freq gives a value's term frequency for a
 // comparison (nil: the frequencies in p).
 func newScorer(m *Model, p *prepared, freq func(comp, value string) (float64, bool)) *scorer {
-	s := &scorer{m: m, p: p, prior: m.PriorWeight(), lw: levelWeights(m)}
+	s := &scorer{m: m, p: p, prior: m.PriorWeight(), lw: levelWeights(m), tx: newTexts()}
+	for _, r := range m.rules {
+		s.ruleName = append(s.ruleName, s.tx.id(r.name))
+		s.ruleUncorroborated = append(s.ruleUncorroborated, s.tx.id("rule "+r.name+" not corroborated"))
+	}
+	for _, h := range m.hard {
+		s.hardNote = append(s.hardNote, s.tx.id("hard rule "+h.name))
+	}
 	for _, c := range m.Comparisons {
 		li := tfLevel(c)
 		s.tfLvl = append(s.tfLvl, li)
@@ -649,14 +680,21 @@ func holds(terms []condTerm, pat uint64) bool {
 // decide places a pair: deterministic rules first, then the thresholds,
 // then hard-rule caps.
 func (s *scorer) decide(pat uint64, w float64) (uint8, string, string) {
+	band, rule, note := s.decideCode(pat, w)
+	return band, s.tx.s[rule], s.tx.s[note]
+}
+
+// decideCode is decide with the rule and note as codes in s.tx; it is
+// safe for use from several goroutines.
+func (s *scorer) decideCode(pat uint64, w float64) (uint8, uint16, uint16) {
 	m := s.m
-	band, rule, note := bNonLink, RuleProbabilistic, ""
+	band, rule, note := bNonLink, tProbabilistic, tEmpty
 	decided := false
-	for _, r := range m.rules {
+	for ri, r := range m.rules {
 		if !holds(r.when, pat) {
 			continue
 		}
-		rule, decided = r.name, true
+		rule, decided = s.ruleName[ri], true
 		ok := len(r.alts) == 0
 		for _, alt := range r.alts {
 			if holds(alt, pat) {
@@ -667,7 +705,7 @@ func (s *scorer) decide(pat uint64, w float64) (uint8, string, string) {
 		if ok {
 			band = bLink
 		} else {
-			band, note = bandCode(r.otherwise), "rule "+r.name+" not corroborated"
+			band, note = bandCode(r.otherwise), s.ruleUncorroborated[ri]
 		}
 		break
 	}
@@ -679,9 +717,9 @@ func (s *scorer) decide(pat uint64, w float64) (uint8, string, string) {
 			band = bReview
 		}
 	}
-	for _, h := range m.hard {
+	for hi, h := range m.hard {
 		if c := bandCode(h.cap); band > c && holds(h.when, pat) {
-			band, note = c, "hard rule "+h.name
+			band, note = c, s.hardNote[hi]
 		}
 	}
 	return band, rule, note

@@ -79,8 +79,8 @@ func TestDeterministicNHSRule(t *testing.T) {
 	if p := pairOf(t, res, "a1", "a2"); p.Band != BandLink || p.Rule != "nhs_number" {
 		t.Errorf("a1~a2: %s by %s, want link by nhs_number", p.Band, p.Rule)
 	}
-	if p := pairOf(t, res, "b1", "b2"); p.Band != BandReview || p.Rule != "nhs_number" {
-		t.Errorf("b1~b2: %s by %s, want review by nhs_number", p.Band, p.Rule)
+	if p := pairOf(t, res, "b1", "b2"); p.Band != BandReview || p.Rule != "nhs_number" || p.Note != "rule nhs_number not corroborated" {
+		t.Errorf("b1~b2: %s by %s (%q), want review by nhs_number, not corroborated", p.Band, p.Rule, p.Note)
 	}
 	if sameCluster(res, "b1", "b2") {
 		t.Error("b1 and b2 merged")
@@ -122,6 +122,14 @@ func TestTwinsKeptApart(t *testing.T) {
 	e := Explain(m, recs[3], recs[4])
 	if e.Band != BandReview || e.Note != "hard rule possible_twin" || e.Probability < m.Thresholds.LinkProbability {
 		t.Errorf("twins with a free given name: %s", e)
+	}
+	// And so does matching, which carries the rule and note as codes.
+	free, err := Match(context.Background(), m, recs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := pairOf(t, free, "s1", "s2"); p.Band != BandReview || p.Rule != RuleProbabilistic || p.Note != "hard rule possible_twin" {
+		t.Errorf("s1~s2 with a free given name: %s by %s (%q), want review by %s, hard rule possible_twin", p.Band, p.Rule, p.Note, RuleProbabilistic)
 	}
 }
 
