@@ -402,13 +402,28 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		nk += len(ch.kept)
 	}
 	kept := make([]scored, 0, nk)
-	where := make(map[uint64]int, nk)
 	for i := range chunks {
-		for _, s := range chunks[i].kept {
-			where[pairKey(s.a, s.b)] = len(kept)
-			kept = append(kept, s)
-		}
+		kept = append(kept, chunks[i].kept...)
 		chunks[i].kept = nil
+	}
+	// Kept pairs are found by binary search, ordered by records (as they
+	// are returned), and the few added below through a map: a map of every
+	// kept pair took about 35 bytes a pair.
+	byRecords := func(x, y scored) int {
+		if c := cmp.Compare(x.a, y.a); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.b, y.b)
+	}
+	slices.SortFunc(kept, byRecords)
+	sorted := len(kept)
+	added := map[uint64]int{}
+	where := func(k uint64) (int, bool) {
+		if i, ok := slices.BinarySearchFunc(kept[:sorted], scored{a: int32(k >> 32), b: int32(uint32(k))}, byRecords); ok {
+			return i, true
+		}
+		i, ok := added[k]
+		return i, ok
 	}
 	phase("compare and score")
 	opts.Logger.Debug("candidate pairs", "pairs", st.CandidatePairs, "kept", len(kept))
@@ -417,7 +432,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			a, x = x, a
 		}
 		k := pairKey(a, x)
-		if i, ok := where[k]; ok {
+		if i, ok := where(k); ok {
 			if kept[i].rule == tClerical {
 				return
 			}
@@ -425,11 +440,11 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 			return
 		}
 		pat := cmpr.pattern(a, x)
-		where[k] = len(kept)
+		added[k] = len(kept)
 		kept = append(kept, scored{a: a, b: x, pat: pat, w: sc.weight(a, x, pat), band: band, rule: rule, note: note})
 	}
 	for k, acc := range decisions {
-		if _, ok := where[k]; !ok {
+		if _, ok := where(k); !ok {
 			note, band := tRejected, bNonLink
 			if acc {
 				note, band = tAccepted, bLink
@@ -505,12 +520,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	res.names = sync.OnceValue(func() []string { return clusterNames(res.Cluster, st.Clusters, ids) })
 	phase("cluster")
 
-	slices.SortFunc(kept, func(x, y scored) int {
-		if c := cmp.Compare(x.a, y.a); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.b, y.b)
-	})
+	slices.SortFunc(kept, byRecords)
 	if opts.Packed {
 		res.Packed = &PairList{ps: make([]packedPair, 0, len(kept)), texts: sc.tx.s}
 	} else {
