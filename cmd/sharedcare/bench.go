@@ -230,18 +230,13 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 	res.Sizes["sources"] = treeSize(filepath.Join(work, "sources"))
 
 	// Matching quality against the truth.
-	_, _, persons, err := indexRecords(ctx, cfg.Path(cfg.Lake))
+	_, clusters, err := indexClusters(ctx, cfg.Path(cfg.Lake), nil)
 	if err != nil {
 		return err
 	}
 	truth, err := readTruth(filepath.Join(region, "truth", "records.csv"))
 	if err != nil {
 		return err
-	}
-	clusters := map[string]string{}
-	for id, p := range persons {
-		parts := strings.SplitN(id, "/", 3)
-		clusters[parts[0]+"/"+parts[2]] = fmt.Sprint(p)
 	}
 	mt := match.Evaluate(clusters, truth)
 	mt.FalseMerges, mt.MissedLinks = nil, nil

@@ -61,6 +61,36 @@ func TestBenchCommand(t *testing.T) {
 	if r.Matching == nil || r.Matching.Records == 0 || r.Matching.Precision <= 0 || r.Matching.Recall <= 0 {
 		t.Errorf("matching %+v", r.Matching)
 	}
+	// The evaluation read every record's person, keyed as the truth is;
+	// explaining reads only the records asked for, with the same persons.
+	lake := filepath.Join(dir, "results", "work", "lake")
+	full := map[string]string{}
+	_, clusters, err := indexClusters(context.Background(), lake, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(clusters) < r.Matching.Records || len(full) != len(clusters) {
+		t.Fatalf("%d clusters keys and %d full ids for %d records evaluated", len(clusters), len(full), r.Matching.Records)
+	}
+	var keys []string
+	for k := range clusters {
+		if keys = append(keys, k); len(keys) == 2 {
+			break
+		}
+	}
+	_, recs, persons, err := indexRecords(context.Background(), lake, full[keys[0]], full[keys[1]], "nosuch/source/record")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || len(persons) != 2 {
+		t.Fatalf("asked for 2 records and one missing, got %d records and %d persons", len(recs), len(persons))
+	}
+	for _, k := range keys {
+		id := full[k]
+		if recs[id].ID != id || fmt.Sprint(persons[id]) != clusters[k] {
+			t.Errorf("record %s: %+v, person %d; want its person %s", id, recs[id], persons[id], clusters[k])
+		}
+	}
 	if r.CSVOurs <= 0 || r.CSVDuckDB <= 0 {
 		t.Errorf("CSV comparison %v vs %v", r.CSVOurs, r.CSVDuckDB)
 	}

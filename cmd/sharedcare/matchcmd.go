@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -41,12 +41,18 @@ type MatchEvalCmd struct {
 	JSON   bool   `name:"json" help:"Print the metrics as JSON."`
 }
 
-// indexRecords reads the latest complete index's records (standardised
-// demographics and person ids) keyed by record id.
-func indexRecords(ctx context.Context, lake string) (string, map[string]match.Record, map[string]int64, error) {
+// indexRecords reads the records with the given ids from the latest
+// complete index (standardised demographics and person ids), keyed by id.
+// Only those are kept: a match.Record takes several hundred bytes, and an
+// index can hold tens of millions.
+func indexRecords(ctx context.Context, lake string, ids ...string) (string, map[string]match.Record, map[string]int64, error) {
 	run, err := personindex.Latest(lake)
 	if err != nil {
 		return "", nil, nil, err
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
 	}
 	recs := map[string]match.Record{}
 	persons := map[string]int64{}
@@ -59,6 +65,9 @@ func indexRecords(ctx context.Context, lake string) (string, map[string]match.Re
 			return c[k].(*array.String).Value(i)
 		}
 		id := personindex.RecordID(s(0), s(1), s(2))
+		if !want[id] {
+			return nil
+		}
 		dob := ""
 		if !c[7].IsNull(i) {
 			dob = c[7].(*array.Date32).Value(i).ToTime().Format(time.DateOnly)
@@ -71,6 +80,27 @@ func indexRecords(ctx context.Context, lake string) (string, map[string]match.Re
 	return run, recs, persons, err
 }
 
+// indexClusters reads every record's person from the latest complete
+// index, keyed as ground truth is ("source/record_key"; see readTruth),
+// and, when full is not nil, fills it with each key's full record id.
+func indexClusters(ctx context.Context, lake string, full map[string]string) (string, map[string]string, error) {
+	run, err := personindex.Latest(lake)
+	if err != nil {
+		return "", nil, err
+	}
+	clusters := map[string]string{}
+	err = personindex.ReadParquet(ctx, filepath.Join(lake, personindex.LinkFile(run)), []string{"source", "entity", "record_key", "person_id"}, nil, func(c []arrow.Array, i int) error {
+		source, entity, key := c[0].(*array.String).Value(i), c[1].(*array.String).Value(i), c[2].(*array.String).Value(i)
+		k := source + "/" + key
+		clusters[k] = strconv.FormatInt(c[3].(*array.Int64).Value(i), 10)
+		if full != nil {
+			full[k] = personindex.RecordID(source, entity, key)
+		}
+		return nil
+	})
+	return run, clusters, err
+}
+
 // Run implements `sharedcare match explain`.
 func (c *MatchExplainCmd) Run(ctx context.Context, log *slog.Logger) error {
 	cfg, err := config.Load(c.Config)
@@ -78,7 +108,7 @@ func (c *MatchExplainCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return usageError{err}
 	}
 	lake := cfg.Path(cfg.Lake)
-	run, recs, persons, err := indexRecords(ctx, lake)
+	run, recs, persons, err := indexRecords(ctx, lake, c.A, c.B)
 	if err != nil {
 		return err
 	}
@@ -111,21 +141,15 @@ func (c *MatchEvalCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return usageError{err}
 	}
-	run, _, persons, err := indexRecords(ctx, cfg.Path(cfg.Lake))
+	// Truth is keyed by source and record id; the index by source/entity/key.
+	full := map[string]string{}
+	run, clusters, err := indexClusters(ctx, cfg.Path(cfg.Lake), full)
 	if err != nil {
 		return err
 	}
 	truth, err := readTruth(c.Truth)
 	if err != nil {
 		return usageError{err}
-	}
-	// Truth is keyed by source and record id; the index by source/entity/key.
-	clusters := map[string]string{}
-	full := map[string]string{}
-	for id, p := range persons {
-		parts := strings.SplitN(id, "/", 3)
-		clusters[parts[0]+"/"+parts[2]] = fmt.Sprint(p)
-		full[parts[0]+"/"+parts[2]] = id
 	}
 	mt := match.Evaluate(clusters, truth)
 	if c.JSON {

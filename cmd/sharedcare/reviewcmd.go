@@ -103,7 +103,7 @@ func (c *ReviewDecisionCmd) decide(ctx context.Context, accept bool) error {
 		return usageError{err}
 	}
 	lake := cfg.Path(cfg.Lake)
-	_, recs, _, err := indexRecords(ctx, lake)
+	_, recs, _, err := indexRecords(ctx, lake, c.A, c.B)
 	if err != nil {
 		return err
 	}
