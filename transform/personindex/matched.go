@@ -357,8 +357,8 @@ func assignIDs(links *Links, cluster []int32, nc int, prev *Previous) ([]int64, 
 	}
 	var cands []cand
 	cstart := make([]int32, nc+1)
-	firstIn := map[int64]int32{}  // previous id → first cluster holding its records
-	spread := map[int64][]int32{} // previous id → every cluster holding its records, when more than one
+	firstIn := newIDTable(prev.MaxID, len(cluster)) // previous id → 1 + first cluster holding its records
+	spread := map[int64][]int32{}                   // previous id → every cluster holding its records, when more than one
 	var counts []cand
 	add := func(id int64) {
 		for j := range counts {
@@ -377,8 +377,8 @@ func assignIDs(links *Links, cluster []int32, nc int, prev *Previous) ([]int64, 
 			}
 		}
 		for _, cd := range counts {
-			if f, ok := firstIn[cd.id]; !ok {
-				firstIn[cd.id] = int32(c)
+			if f := firstIn.get(cd.id) - 1; f < 0 {
+				firstIn.set(cd.id, int32(c)+1)
 			} else {
 				if len(spread[cd.id]) == 0 {
 					spread[cd.id] = []int32{f}
@@ -428,11 +428,12 @@ func assignIDs(links *Links, cluster []int32, nc int, prev *Previous) ([]int64, 
 		return cmp.Compare(a, b)
 	})
 	ids := make([]int64, nc)
-	used := make(map[int64]bool, len(firstIn))
+	used := newIDTable(prev.MaxID, len(cluster)) // previous id → 1 once a cluster has taken it
 	for _, c := range order {
 		for _, cd := range candsOf(int(c)) {
-			if !used[cd.id] {
-				ids[c], used[cd.id] = cd.id, true
+			if used.get(cd.id) == 0 {
+				ids[c] = cd.id
+				used.set(cd.id, 1)
 				break
 			}
 		}
@@ -475,6 +476,40 @@ func assignIDs(links *Links, cluster []int32, nc int, prev *Previous) ([]int64, 
 		}
 	}
 	return ids, changes, fresh
+}
+
+// idTable maps previous person ids to small numbers (0: none). Ids are
+// given in sequence, so up to a few times the records' number they are
+// held densely, 4 bytes an id: at 10,000,000 persons two maps of every
+// previous id were the largest part of a night's index, about 700 MB.
+type idTable struct {
+	dense  []int32
+	sparse map[int64]int32
+}
+
+func newIDTable(maxID int64, records int) *idTable {
+	if maxID >= 0 && maxID <= 4*int64(records)+1<<16 {
+		return &idTable{dense: make([]int32, maxID+1)}
+	}
+	return &idTable{sparse: map[int64]int32{}}
+}
+
+func (t *idTable) get(id int64) int32 {
+	if t.dense != nil && id >= 0 && id < int64(len(t.dense)) {
+		return t.dense[id]
+	}
+	return t.sparse[id] // ids past a dense table's end, should any come
+}
+
+func (t *idTable) set(id int64, v int32) {
+	if t.dense != nil && id >= 0 && id < int64(len(t.dense)) {
+		t.dense[id] = v
+		return
+	}
+	if t.sparse == nil {
+		t.sparse = map[int64]int32{}
+	}
+	t.sparse[id] = v
 }
 
 // formatWeight renders a match weight for text output.

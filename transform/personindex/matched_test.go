@@ -172,3 +172,25 @@ func TestSortOnTwoCores(t *testing.T) {
 		}
 	}
 }
+
+// TestIDTable: dense and sparse tables agree, ids past a dense table's end
+// included, and a table too large for dense use is sparse.
+func TestIDTable(t *testing.T) {
+	dense, sparse := newIDTable(1000, 10), newIDTable(1<<50, 10)
+	if dense.dense == nil || sparse.dense != nil {
+		t.Fatalf("dense %v, sparse %v: the wrong kinds", dense.dense == nil, sparse.dense != nil)
+	}
+	ids := []int64{0, 1, 7, 999, 1000, 1001, 1 << 40, -3}
+	for k, id := range ids {
+		dense.set(id, int32(k+1))
+		sparse.set(id, int32(k+1))
+	}
+	for k, id := range ids {
+		if d, s := dense.get(id), sparse.get(id); d != int32(k+1) || s != d {
+			t.Errorf("id %d: dense %d, sparse %d, want %d", id, d, s, k+1)
+		}
+	}
+	if dense.get(5) != 0 || sparse.get(5) != 0 {
+		t.Error("an id never set is not 0")
+	}
+}
