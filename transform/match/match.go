@@ -520,7 +520,9 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	res.names = sync.OnceValue(func() []string { return clusterNames(res.Cluster, st.Clusters, ids) })
 	phase("cluster")
 
-	slices.SortFunc(kept, byRecords)
+	if len(kept) > sorted { // pairs were added after the sort above
+		slices.SortFunc(kept, byRecords)
+	}
 	if opts.Packed {
 		res.Packed = &PairList{ps: make([]packedPair, 0, len(kept)), texts: sc.tx.s}
 	} else {

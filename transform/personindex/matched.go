@@ -213,12 +213,11 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 		}
 		return nil
 	}}
-	// Record ids are made when asked for, not held: about 60 bytes a
-	// record. They come from links, which are in the records' order and
-	// live on.
-	// Nor are they indexed (16 bytes a record): links are ordered by id's
-	// parts, so the few the matcher looks up (decisions, source links) are
-	// found by binary search.
+	// Record ids are made when asked for, not held (about 60 bytes a
+	// record), from links, which are in the records' order and live on.
+	// Nor are they indexed (16 bytes a record): links are ordered by an
+	// id's parts, so the few the matcher looks up (decisions, source
+	// links) are found by binary search.
 	if id := links.duplicate(); id != "" {
 		return nil, fmt.Errorf("matching: record id %q appears twice", id)
 	}
