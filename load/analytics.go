@@ -113,7 +113,8 @@ func analyticsKeyCheck(key []byte) string { return Pseudonym(key, "sharedcare:an
 // copy of the published analytics database and update its core.encounter
 // in place: it returns the run that database was built from, or "" and
 // why not. The warehouse must have been updated in place from that run's
-// warehouse (its meta.encounter_changed_rows say what changed since), and
+// warehouse (its meta.encounter_changed_rows and encounter_moved_rows say
+// what changed since), and
 // the analytics database built by the same SQL and with the same key.
 func analyticsInPlaceBase(ctx context.Context, warehousePath, analyticsPath string, key []byte) (string, string) {
 	if _, err := os.Stat(analyticsPath); err != nil {
@@ -287,7 +288,7 @@ func buildAnalytics(ctx context.Context, file, warehousePath string, key []byte,
 		"CREATE TABLE meta.analytics_build (key_check VARCHAR NOT NULL, updated_in_place BOOLEAN NOT NULL, reason VARCHAR NOT NULL)",
 		"COMMENT ON TABLE meta.analytics_build IS 'How this analytics database was built: in full from the warehouse, or by updating the previous night''s in place (core.encounter and core.record_access).'",
 		"COMMENT ON COLUMN meta.analytics_build.key_check IS 'A pseudonym of a fixed text: an in-place update needs the key this database was built with. It reveals nothing of the key.'",
-		"COMMENT ON COLUMN meta.analytics_build.updated_in_place IS 'True when core.encounter and core.record_access were carried over from the previous analytics database and changed only where the warehouse changed (meta.encounter_changed_rows, meta.record_access_changed_from).'",
+		"COMMENT ON COLUMN meta.analytics_build.updated_in_place IS 'True when core.encounter and core.record_access were carried over from the previous analytics database and changed only where the warehouse changed (meta.encounter_changed_rows and encounter_moved_rows, meta.record_access_changed_from).'",
 		"COMMENT ON COLUMN meta.analytics_build.reason IS 'Why the build was in full, or what the in-place update started from.'",
 	} {
 		if err := exec("recording how the analytics database was built", q); err != nil {

@@ -163,11 +163,17 @@ func openRollupDB(t *testing.T, acute, mh []rollupMsg) *sql.DB {
 			status VARCHAR, class_code VARCHAR, type_display VARCHAR, period_start TIMESTAMPTZ, period_end TIMESTAMPTZ,
 			service_provider VARCHAR, source VARCHAR, source_file VARCHAR, source_position BIGINT, landed_run VARCHAR)`,
 		"CREATE TABLE landing.person_moved (source VARCHAR, record_key VARCHAR)",
-		"CREATE TABLE meta.encounter_changed_rows (encounter_row BIGINT NOT NULL)",
 	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
+	}
+	meta, err := fs.ReadFile(sqlfiles.FS, "meta/build.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(string(meta)); err != nil {
+		t.Fatal(err)
 	}
 	null := func(s string) any {
 		if s == "" {
@@ -242,6 +248,7 @@ func buildEncounters(t *testing.T, db *sql.DB, incremental string) {
 		`CREATE TABLE intermediate.int_person_keys AS
 		 SELECT * FROM (VALUES ('acute', 'M1', 1), ('acute', 'M2', 2), ('pg', 'M1', 3), ('mh', 'P1', 4)) k(source, record_key, person_id)`,
 		"DELETE FROM meta.encounter_changed_rows",
+		"DELETE FROM meta.encounter_moved_rows",
 	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
