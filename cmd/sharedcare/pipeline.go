@@ -285,13 +285,17 @@ func loadModel(cfg *config.Config) (*match.Model, error) {
 // with, as long as the configured model and seed are unchanged, so a
 // night's cost does not include training and links do not shift because
 // of a re-estimate. Term frequencies always come from the current records.
-func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *personindex.Persons, readPrev func() (*personindex.Previous, error), reuse bool, log *slog.Logger) (*personindex.Output, error) {
+//
+// The previous index is read once the matcher is done (see
+// personindex.MatchOptions.Previous), and matched with the run's links as
+// it is read (personindex.ReadPreviousFor).
+func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *personindex.Persons, reuse bool, log *slog.Logger) (*personindex.Output, error) {
 	m, err := loadModel(cfg)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("matching model: %w", err)}
 	}
 	if m == nil {
-		prev, err := readPrev()
+		prev, err := personindex.ReadPrevious(ctx, lake, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -308,7 +312,10 @@ func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *pers
 	if err != nil {
 		return nil, err
 	}
-	opt := personindex.MatchOptions{Model: m, Decisions: personindex.MatchDecisions(ds), Seed: cfg.Matching.Seed, Logger: log, Origin: origin, Previous: readPrev}
+	opt := personindex.MatchOptions{Model: m, Decisions: personindex.MatchDecisions(ds), Seed: cfg.Matching.Seed, Logger: log, Origin: origin,
+		Previous: func(links *personindex.Links) (*personindex.Previous, error) {
+			return personindex.ReadPreviousFor(ctx, lake, nil, links)
+		}}
 	if reuse {
 		if run, err := personindex.Latest(lake); err == nil {
 			if trained, o, err := personindex.ReadModel(lake, run); err == nil && o == origin {
@@ -410,11 +417,7 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 	}
 	phase("read person records", "matching person records")
 	crashAt("match")
-	// The previous index is read once the matcher is done (see
-	// personindex.MatchOptions.Previous), and compared with there.
-	out, err := buildIndex(ctx, cfg, lake, recs, func() (*personindex.Previous, error) {
-		return personindex.ReadPrevious(ctx, lake, nil)
-	}, !full, log)
+	out, err := buildIndex(ctx, cfg, lake, recs, !full, log)
 	if err != nil {
 		return personindex.Stats{}, err
 	}

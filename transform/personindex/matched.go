@@ -45,9 +45,10 @@ type MatchOptions struct {
 	Origin string
 	// Previous, when set, reads the previous index once the matcher is
 	// done with the records, in place of BuildMatchedPersons' prev (which
-	// must then be nil): the pipeline's index then never holds it (about
-	// 38 bytes a record) beside the matcher's own columns.
-	Previous func() (*Previous, error)
+	// must then be nil), given the run's links (see ReadPreviousFor): the
+	// pipeline's index then never holds it beside the matcher's own
+	// columns, nor its record keys beside the links.
+	Previous func(*Links) (*Previous, error)
 }
 
 // Output is a matched person index.
@@ -262,7 +263,7 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	res = nil
 	phase("match")
 	if opt.Previous != nil {
-		if prev, err = opt.Previous(); err != nil {
+		if prev, err = opt.Previous(links); err != nil {
 			return nil, err
 		}
 		phase("read the previous index")

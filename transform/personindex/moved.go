@@ -48,6 +48,16 @@ func (m *Moved) Len() int { return len(m.links) + len(m.gone) }
 // entity and key.
 func MovedSince(links *Links, prev *Previous) Moved {
 	var out Moved
+	if m := prev.matched; m != nil && m.links == links {
+		for i, was := range m.of {
+			if links.personID(i) != was {
+				out.links = append(out.links, int32(i))
+				out.was = append(out.was, was)
+			}
+		}
+		out.gone = m.gone
+		return out
+	}
 	found := map[*prevGroup][]bool{}
 	var g *prevGroup
 	var seen []bool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -16,6 +17,29 @@ import (
 // records gone (one of a source still there, and every record of a source
 // gone), and none of the records that kept their person.
 func TestMovedSince(t *testing.T) {
+	for _, c := range []struct {
+		name                    string
+		read                    func(ctx context.Context, lake string, links *Links) (*Previous, error)
+		sortedPrev, sortedLinks bool
+	}{
+		{"ReadPrevious", func(ctx context.Context, lake string, _ *Links) (*Previous, error) {
+			return ReadPrevious(ctx, lake, nil)
+		}, false, false},
+		// Matched with the links as it is read when both are in order;
+		// read whole otherwise.
+		{"ReadPreviousFor", readPreviousFor, true, true},
+		{"ReadPreviousFor, links out of order", readPreviousFor, true, false},
+		{"ReadPreviousFor, previous index out of order", readPreviousFor, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) { testMovedSince(t, c.read, c.sortedPrev, c.sortedLinks) })
+	}
+}
+
+func readPreviousFor(ctx context.Context, lake string, links *Links) (*Previous, error) {
+	return ReadPreviousFor(ctx, lake, nil, links)
+}
+
+func testMovedSince(t *testing.T, read func(ctx context.Context, lake string, links *Links) (*Previous, error), sortedPrev, sortedLinks bool) {
 	ctx := context.Background()
 	lake := t.TempDir()
 	link := func(source, key string, id int64) Link {
@@ -38,17 +62,37 @@ func TestMovedSince(t *testing.T) {
 	for i := range 40 {
 		after = append(after, link("acute", fmt.Sprintf("a%d", i), int64(i%10+1))) // new
 	}
+	byRecord := func(a, b Link) int {
+		return compareRecord(a.Source, a.Entity, a.RecordKey, b.Source, b.Entity, b.RecordKey)
+	}
+	if sortedPrev {
+		slices.SortFunc(before, byRecord) // as an index writes them ("o10" before "o2")
+	}
 	if err := Write(lake, "R1", before, nil); err != nil {
 		t.Fatal(err)
 	}
-	prev, err := ReadPrevious(ctx, lake, nil)
+	if sortedLinks {
+		slices.SortFunc(after, byRecord)
+	}
+	out := &Output{Links: LinksOf(after)}
+	prev, err := read(ctx, lake, out.Links)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if prev.Run != "R1" {
 		t.Fatalf("previous run %q, want R1", prev.Run)
 	}
-	out := &Output{Links: LinksOf(after)}
+	if matched := prev.matched != nil; matched != (sortedPrev && sortedLinks) {
+		t.Fatalf("previous index matched with the links as read: %v, want %v", matched, sortedPrev && sortedLinks)
+	}
+	// The same previous ids as the whole index read gives, looked up.
+	whole, err := ReadPrevious(ctx, lake, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(prev.records(out.Links), whole.records(out.Links)) || prev.MaxID != whole.MaxID || !slices.Equal(prev.nhs, whole.nhs) {
+		t.Fatalf("previous ids %v (max %d), want %v (max %d)", prev.records(out.Links), prev.MaxID, whole.records(out.Links), whole.MaxID)
+	}
 	out.CompareWith(prev)
 	if err := WriteOutput(lake, "R2", out, nil); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -28,6 +29,18 @@ type Previous struct {
 	MaxID  int64
 	// Run is the index run read; "" when there was none.
 	Run string
+	// matched, when set, is the previous index already matched with this
+	// run's links (ReadPreviousFor), in place of groups.
+	matched *prevMatched
+}
+
+// prevMatched is a previous index matched with one run's links, record
+// by record, as it was read: what the person index needs of it without
+// holding its record keys.
+type prevMatched struct {
+	links *Links
+	of    []int64      // each link's previous person id (0: none)
+	gone  []goneRecord // previous records no link has, by source, entity and key
 }
 
 // prevGroup holds the previous ids of one source and entity's records,
@@ -127,6 +140,9 @@ func (p *Previous) Record(source, entity, key string) int64 {
 // ordered by source, entity and key, as the index writes them, are looked
 // up in one walk.
 func (p *Previous) records(links *Links) []int64 {
+	if p.matched != nil && p.matched.links == links {
+		return p.matched.of
+	}
 	out := make([]int64, links.Len())
 	var g *prevGroup
 	var lg *linkGroup
@@ -173,6 +189,93 @@ func nhsValue(n string) (uint64, bool) {
 	}
 	v, err := strconv.ParseUint(n, 10, 64)
 	return v, err == nil
+}
+
+// ReadPreviousFor reads the latest complete index, or gives an empty
+// Previous when there is none, matching its records with links (ordered by
+// source, entity and record key) as it reads them: a night's person index
+// then holds each link's previous person id and the few records gone, not
+// every previous record key beside every current one (about 30 bytes a
+// record). An index whose records are not in that order (written before
+// it was, or with a key twice), or links that are not, are read whole, as
+// ReadPrevious does.
+func ReadPreviousFor(ctx context.Context, lake string, mem memory.Allocator, links *Links) (*Previous, error) {
+	id, err := Latest(lake)
+	if errors.Is(err, ErrNoIndex) {
+		return &Previous{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	n := links.Len()
+	linkCmp := func(at int, source, entity, key string) int {
+		g := links.group(at)
+		return compareRecord(g.source, g.entity, links.recs[at].key, source, entity, key)
+	}
+	for i := 1; i < n; i++ {
+		if g := links.group(i); linkCmp(i-1, g.source, g.entity, links.recs[i].key) >= 0 {
+			return ReadPrevious(ctx, lake, mem) // links not in order
+		}
+	}
+	p := &Previous{Run: id}
+	m := &prevMatched{links: links, of: make([]int64, n)}
+	at := 0 // the first link not yet passed
+	var lastSource, lastEntity string
+	var lastKey []byte // copied: the strings read share the batch's buffers
+	first := true
+	errUnordered := errors.New("unordered")
+	file := filepath.Join(lake, LinkFile(id))
+	err = ReadParquet(ctx, file, []string{"source", "entity", "record_key", "person_id", "nhs_number"}, mem,
+		func(cols []arrow.Array, i int) error {
+			source, entity, key := str(cols[0], i), str(cols[1], i), str(cols[2], i)
+			pid := cols[3].(*array.Int64).Value(i)
+			if !first && compareRecord(source, entity, key, lastSource, lastEntity, unsafe.String(unsafe.SliceData(lastKey), len(lastKey))) <= 0 {
+				return errUnordered
+			}
+			first = false
+			if source != lastSource || entity != lastEntity {
+				lastSource, lastEntity = strings.Clone(source), strings.Clone(entity)
+			}
+			lastKey = append(lastKey[:0], key...)
+			for at < n && linkCmp(at, source, entity, key) < 0 {
+				at++ // a link with no previous record
+			}
+			if at < n && linkCmp(at, source, entity, key) == 0 {
+				m.of[at] = pid
+				at++
+			} else {
+				m.gone = append(m.gone, goneRecord{lastSource, lastEntity, string(lastKey), pid})
+			}
+			if nhs := str(cols[4], i); nhs != "" {
+				v, ok := nhsValue(nhs)
+				if !ok {
+					return errors.New("an nhs_number that is not ten digits (value withheld)")
+				}
+				p.nhs = append(p.nhs, nhsID{v, pid})
+			}
+			p.MaxID = max(p.MaxID, pid)
+			return nil
+		})
+	if errors.Is(err, errUnordered) {
+		return ReadPrevious(ctx, lake, mem)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading previous person index %s: %w", id, err)
+	}
+	p.matched = m
+	p.sealNHS()
+	return p, nil
+}
+
+// compareRecord orders records by source, entity and record key.
+func compareRecord(source, entity, key, source2, entity2, key2 string) int {
+	if c := strings.Compare(source, source2); c != 0 {
+		return c
+	}
+	if c := strings.Compare(entity, entity2); c != 0 {
+		return c
+	}
+	return strings.Compare(key, key2)
 }
 
 // ReadPrevious loads the latest complete index as a Previous, or an empty
@@ -222,6 +325,12 @@ func ReadPrevious(ctx context.Context, lake string, mem memory.Allocator) (*Prev
 		g.seal()
 		g.sort()
 	}
+	p.sealNHS()
+	return p, nil
+}
+
+// sealNHS orders the NHS numbers read, keeping each one's smallest id.
+func (p *Previous) sealNHS() {
 	slices.SortFunc(p.nhs, func(a, b nhsID) int {
 		if c := cmp.Compare(a.nhs, b.nhs); c != 0 {
 			return c
@@ -229,5 +338,4 @@ func ReadPrevious(ctx context.Context, lake string, mem memory.Allocator) (*Prev
 		return cmp.Compare(a.id, b.id)
 	})
 	p.nhs = slices.CompactFunc(p.nhs, func(a, b nhsID) bool { return a.nhs == b.nhs })
-	return p, nil
 }
