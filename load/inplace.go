@@ -25,11 +25,8 @@ import (
 // <schema>/<table>.sql (and in the analytics database by
 // sql/incremental/analytics__<schema>__<table>.sql): core.encounter, which
 // rolls up every hospital message ever landed, so that building it in
-// full costs more each month, and meta.encounter_rollup, the order keys
-// its roll-up is merged with tonight's messages by. The intermediate
-// table named is not kept (the work database is new every build); its
-// incremental SQL merges tonight's roll-up with those two.
-var inPlaceTables = map[string]bool{"core.encounter": true, "meta.encounter_rollup": true, "intermediate.int_encounter_rollup": true}
+// full costs more each month.
+var inPlaceTables = map[string]bool{"core.encounter": true}
 
 // keptTables are carried over from the previous night's warehouse too,
 // and their own SQL, which makes them in full in a full build, adds or

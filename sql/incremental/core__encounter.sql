@@ -2,9 +2,8 @@
 -- that updates the warehouse in place: the build starts from a copy of the
 -- previous night's warehouse, whose core.encounter it keeps, and
 -- staging.int_rolled_up_encounters holds only the encounters tonight's run
--- landed a message about, each rolled up from all of its messages
--- (tonight's merged with what the warehouse kept:
--- incremental/intermediate__int_encounter_rollup.sql). Those the table has are changed where they
+-- landed a message about (intermediate.int_encounter_scope), each rolled up
+-- from all of its messages. Those the table has are changed where they
 -- are; new ones are added at the end, in the order a full build gives them
 -- (they were first landed by tonight's run, the latest); and every
 -- encounter whose record is now another person's, or no one's, gets its
@@ -12,7 +11,6 @@
 -- would make from the same lake (TestIncrementalWarehouse), at the cost of
 -- the night's encounters and a probe of the table with the keys of the
 -- records that changed person, not a roll-up of every message ever landed.
--- meta.encounter_rollup, the order keys the merge needs, is kept in step.
 CREATE TEMP TABLE encounter_tonight AS
 SELECT * FROM staging.int_rolled_up_encounters;
 
@@ -31,20 +29,6 @@ SELECT t.* EXCLUDE (first_run)
 FROM encounter_tonight t
 WHERE NOT EXISTS (SELECT 1 FROM core.encounter e WHERE e.source = t.source AND e.encounter_id = t.encounter_id)
 ORDER BY t.first_run, t.source, t.encounter_id;
-SET preserve_insertion_order = false;
-
-UPDATE meta.encounter_rollup AS s
-SET latest = r.latest, class_at = r.class_at, location_at = r.location_at, service_at = r.service_at,
-    discharge_time = r.discharge_time, first_run = r.first_run
-FROM intermediate.int_encounter_rollup r
-WHERE s.source = r.source AND s.encounter_id = r.encounter_id;
-
-SET preserve_insertion_order = true;
-INSERT INTO meta.encounter_rollup
-SELECT r.source, r.encounter_id, r.latest, r.class_at, r.location_at, r.service_at, r.discharge_time, r.first_run
-FROM intermediate.int_encounter_rollup r
-WHERE NOT EXISTS (SELECT 1 FROM meta.encounter_rollup s WHERE s.source = r.source AND s.encounter_id = r.encounter_id)
-ORDER BY r.first_run, r.source, r.encounter_id;
 SET preserve_insertion_order = false;
 
 -- Encounters whose record is now another person's, or no one's: only the
