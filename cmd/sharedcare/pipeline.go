@@ -314,7 +314,11 @@ func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *pers
 	}
 	opt := personindex.MatchOptions{Model: m, Decisions: personindex.MatchDecisions(ds), Seed: cfg.Matching.Seed, Logger: log, Origin: origin,
 		Previous: func(links *personindex.Links) (*personindex.Previous, error) {
-			return personindex.ReadPreviousFor(ctx, lake, nil, links)
+			prev, err := personindex.ReadPreviousFor(ctx, lake, nil, links)
+			if err == nil && prev.Run != "" {
+				log.Debug("previous person index read", "run", prev.Run, "matched_with_links", prev.MatchedWithLinks())
+			}
+			return prev, err
 		}}
 	if reuse {
 		if run, err := personindex.Latest(lake); err == nil {

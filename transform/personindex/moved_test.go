@@ -82,7 +82,7 @@ func testMovedSince(t *testing.T, read func(ctx context.Context, lake string, li
 	if prev.Run != "R1" {
 		t.Fatalf("previous run %q, want R1", prev.Run)
 	}
-	if matched := prev.matched != nil; matched != (sortedPrev && sortedLinks) {
+	if matched := prev.MatchedWithLinks(); matched != (sortedPrev && sortedLinks) {
 		t.Fatalf("previous index matched with the links as read: %v, want %v", matched, sortedPrev && sortedLinks)
 	}
 	// The same previous ids as the whole index read gives, looked up.

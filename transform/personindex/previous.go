@@ -267,6 +267,10 @@ func ReadPreviousFor(ctx context.Context, lake string, mem memory.Allocator, lin
 	return p, nil
 }
 
+// MatchedWithLinks reports whether the index was matched with the links
+// as it was read (ReadPreviousFor), rather than read whole.
+func (p *Previous) MatchedWithLinks() bool { return p.matched != nil }
+
 // compareRecord orders records by source, entity and record key.
 func compareRecord(source, entity, key, source2, entity2, key2 string) int {
 	if c := strings.Compare(source, source2); c != 0 {
