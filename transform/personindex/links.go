@@ -5,9 +5,11 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -19,12 +21,18 @@ import (
 // every current record while it matches and writes. Strings that repeat
 // (names, postcodes, sex, status, source) are kept once and referred to by
 // number, rules by a small code, the NHS number as an integer and the date
-// of birth as a day. A record takes 56 bytes besides its key while it is
-// matched, and 16 more once placed (person id and weight), where a Link
+// of birth as a day, and the record keys are packed into one buffer. A
+// record takes 44 bytes and its key's bytes while it is matched, and 16
+// more once placed (person id and weight), where a Link
 // takes 232 and its standardised strings about 100 more: at 3,000,000
 // persons (4.1 million records) that was a gigabyte of the index's heap.
 type Links struct {
-	recs   []slimLink
+	recs []slimLink
+	// keys holds every record's key, one after another in record order,
+	// and keyEnd where each ends: a string apiece took 16 bytes in the
+	// link and 16 more for its bytes (keys are about 11 bytes long).
+	keys   []byte
+	keyEnd []uint32
 	groups []linkGroup
 	rules  []string // by code; 0 is ""
 	dict   *dictionary
@@ -38,7 +46,6 @@ type Links struct {
 type linkGroup struct{ source, system, entity string }
 
 type slimLink struct {
-	key string // record key
 	// nhs is a valid NHS number's ten digits; 0 none. With nhsText set,
 	// the low bits are instead the dictionary id of a value that is not
 	// ten digits (only from LinksOf: the index normalises).
@@ -71,7 +78,7 @@ func (ls *Links) Len() int {
 func (ls *Links) At(i int) Link {
 	l := &ls.recs[i]
 	g := ls.groups[l.group]
-	return Link{Source: g.source, System: g.system, Entity: g.entity, RecordKey: l.key, PersonID: ls.personID(i),
+	return Link{Source: g.source, System: g.system, Entity: g.entity, RecordKey: ls.key(i), PersonID: ls.personID(i),
 		Rule: ls.rules[l.rule], Weight: ls.weightOf(i), NHSNumber: ls.nhsNumber(i), NHSStatus: ls.dict.get(l.status),
 		GivenName: ls.dict.get(l.given), Family: ls.dict.get(l.family), BirthDate: ls.birthDate(i),
 		Sex: ls.dict.get(l.sex), Postcode: ls.dict.get(l.postcode), District: ls.dict.get(l.district)}
@@ -92,7 +99,7 @@ func (ls *Links) rule(i int) string      { return ls.rules[ls.recs[i].rule] }
 // recordID is record i's id (RecordID).
 func (ls *Links) recordID(i int) string {
 	g := ls.group(i)
-	return RecordID(g.source, g.entity, ls.recs[i].key)
+	return RecordID(g.source, g.entity, ls.key(i))
 }
 
 // find returns the position of the record with id (see RecordID) in
@@ -103,17 +110,55 @@ func (ls *Links) find(id string) (int, bool) {
 	if !ok1 || !ok2 {
 		return 0, false
 	}
-	return slices.BinarySearchFunc(ls.recs, struct{ source, entity, key string }{source, entity, key},
-		func(r slimLink, k struct{ source, entity, key string }) int {
-			g := &ls.groups[r.group]
-			if c := strings.Compare(g.source, k.source); c != 0 {
-				return c
+	i := sort.Search(len(ls.recs), func(i int) bool {
+		g := ls.group(i)
+		return compareRecord(g.source, g.entity, ls.key(i), source, entity, key) >= 0
+	})
+	if i < len(ls.recs) {
+		if g := ls.group(i); g.source == source && g.entity == entity && ls.key(i) == key {
+			return i, true
+		}
+	}
+	return i, false
+}
+
+// key is record i's key.
+func (ls *Links) key(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = ls.keyEnd[i-1]
+	}
+	end := ls.keyEnd[i]
+	if end == start {
+		return ""
+	}
+	return unsafe.String(&ls.keys[start], end-start)
+}
+
+// setKeys lays out the records' keys, key(i) giving record i's: the ends
+// in one pass, then each chunk of records copies its own keys (fill is
+// called with chunks of them, from several goroutines at once).
+func (ls *Links) setKeys(key func(i int) string, each func(chunks int, fill func(c int)), chunk int) {
+	n := len(ls.recs)
+	ls.keyEnd = make([]uint32, n)
+	total := uint64(0)
+	for i := range n {
+		total += uint64(len(key(i)))
+		if total > math.MaxUint32 {
+			panic("personindex: more than 4 GiB of record keys")
+		}
+		ls.keyEnd[i] = uint32(total)
+	}
+	ls.keys = make([]byte, total)
+	each((n+chunk-1)/chunk, func(c int) {
+		for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
+			start := uint32(0)
+			if i > 0 {
+				start = ls.keyEnd[i-1]
 			}
-			if c := strings.Compare(g.entity, k.entity); c != 0 {
-				return c
-			}
-			return strings.Compare(r.key, k.key)
-		})
+			copy(ls.keys[start:ls.keyEnd[i]], key(i))
+		}
+	})
 }
 
 // duplicate returns the id of a record whose source, entity and key
@@ -121,7 +166,7 @@ func (ls *Links) find(id string) (int, bool) {
 func (ls *Links) duplicate() string {
 	for i := 1; i < len(ls.recs); i++ {
 		a, b := ls.group(i-1), ls.group(i)
-		if ls.recs[i].key == ls.recs[i-1].key && a.source == b.source && a.entity == b.entity {
+		if ls.key(i) == ls.key(i-1) && a.source == b.source && a.entity == b.entity {
 			return ls.recordID(i)
 		}
 	}
@@ -210,7 +255,7 @@ func LinksOf(links []Link) *Links {
 	gi := groupIndex{}
 	for i := range links {
 		l := &links[i]
-		s := slimLink{key: l.RecordKey, group: ls.groupOf(l.Source, l.System, l.Entity, &gi), dob: noDate,
+		s := slimLink{group: ls.groupOf(l.Source, l.System, l.Entity, &gi), dob: noDate,
 			given: ls.dict.id(l.GivenName), family: ls.dict.id(l.Family), postcode: ls.dict.id(l.Postcode), district: ls.dict.id(l.District),
 			sex: ls.dict.id(l.Sex), status: ls.dict.id(l.NHSStatus)}
 		if v, ok := nhsValue(l.NHSNumber); ok && v != 0 {
@@ -225,6 +270,11 @@ func LinksOf(links []Link) *Links {
 		ls.setRule(i, l.Rule, l.Weight)
 		ls.setPersonID(i, l.PersonID)
 	}
+	ls.setKeys(func(i int) string { return links[i].RecordKey }, func(chunks int, fill func(c int)) {
+		for c := range chunks {
+			fill(c)
+		}
+	}, len(links)+1)
 	ls.dict.seal()
 	return ls
 }
@@ -272,7 +322,7 @@ func standardisedLinks(recs *Persons) *Links {
 			r := &recs.recs[i]
 			nhs, status := nhsStatus(r.nhs)
 			pc := standardise.ParsePostcode(recs.dict.get(r.postcode))
-			s := slimLink{key: r.key, group: r.group, dob: r.dob,
+			s := slimLink{group: r.group, dob: r.dob,
 				given: ls.dict.id(standardise.Name(recs.dict.get(r.given))), family: ls.dict.id(standardise.Name(recs.dict.get(r.family))),
 				postcode: ls.dict.id(pc.Full), district: ls.dict.id(pc.District),
 				sex: ls.dict.id(standardise.Sex(recs.dict.get(r.sex))), status: ls.dict.id(status)}
@@ -283,6 +333,9 @@ func standardisedLinks(recs *Persons) *Links {
 		}
 		return nil
 	})
+	ls.setKeys(func(i int) string { return recs.recs[i].key }, func(chunks int, fill func(c int)) {
+		forEachUnit(context.Background(), chunks, func(c int) error { fill(c); return nil })
+	}, chunk)
 	ls.dict.seal()
 	return ls
 }

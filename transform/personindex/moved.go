@@ -74,7 +74,7 @@ func MovedSince(links *Links, prev *Previous) Moved {
 		}
 		var was int64
 		if g != nil {
-			if id, at := g.find(links.recs[i].key, hint); at >= 0 {
+			if id, at := g.find(links.key(i), hint); at >= 0 {
 				was, hint, seen[at] = id, at+1, true
 			}
 		}
@@ -127,7 +127,7 @@ func writeMoved(lake, runID string, out *Output, mem memory.Allocator) error {
 	cols := []column{
 		strCol("source", str(func(i int) string { return links.group(i).source }, func(g *goneRecord) string { return g.source })),
 		strCol("entity", str(func(i int) string { return links.group(i).entity }, func(g *goneRecord) string { return g.entity })),
-		strCol("record_key", str(func(i int) string { return links.recs[i].key }, func(g *goneRecord) string { return g.key })),
+		strCol("record_key", str(func(i int) string { return links.key(i) }, func(g *goneRecord) string { return g.key })),
 		nullInt64Col("person_id", func(r int) int64 {
 			if r < n {
 				return links.personID(int(m.links[r]))

@@ -155,7 +155,7 @@ func (p *Previous) records(links *Links) []int64 {
 		if g == nil {
 			continue
 		}
-		id, at := g.find(links.recs[i].key, hint)
+		id, at := g.find(links.key(i), hint)
 		if at >= 0 {
 			out[i], hint = id, at+1
 		}
@@ -210,10 +210,10 @@ func ReadPreviousFor(ctx context.Context, lake string, mem memory.Allocator, lin
 	n := links.Len()
 	linkCmp := func(at int, source, entity, key string) int {
 		g := links.group(at)
-		return compareRecord(g.source, g.entity, links.recs[at].key, source, entity, key)
+		return compareRecord(g.source, g.entity, links.key(at), source, entity, key)
 	}
 	for i := 1; i < n; i++ {
-		if g := links.group(i); linkCmp(i-1, g.source, g.entity, links.recs[i].key) >= 0 {
+		if g := links.group(i); linkCmp(i-1, g.source, g.entity, links.key(i)) >= 0 {
 			return ReadPrevious(ctx, lake, mem) // links not in order
 		}
 	}

@@ -193,7 +193,7 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 		strCol("source", func(r int) string { return links.group(r).source }),
 		strCol("system", func(r int) string { return links.group(r).system }),
 		strCol("entity", func(r int) string { return links.group(r).entity }),
-		strCol("record_key", func(r int) string { return links.recs[r].key }),
+		strCol("record_key", func(r int) string { return links.key(r) }),
 		int64Col("person_id", func(r int) int64 { return links.personID(r) }),
 		strCol("match_rule", links.rule),
 		float64Col("match_weight", links.placedWeight),
