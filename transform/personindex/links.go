@@ -320,7 +320,7 @@ func standardisedLinks(recs *Persons) *Links {
 	forEachUnit(context.Background(), (recs.Len()+chunk-1)/chunk, func(c int) error {
 		for i := c * chunk; i < min(recs.Len(), (c+1)*chunk); i++ {
 			r := &recs.recs[i]
-			nhs, status := nhsStatus(r.nhs)
+			nhs, status := nhsStatus(recs.nhs(r))
 			pc := standardise.ParsePostcode(recs.dict.get(r.postcode))
 			s := slimLink{group: r.group, dob: r.dob,
 				given: ls.dict.id(standardise.Name(recs.dict.get(r.given))), family: ls.dict.id(standardise.Name(recs.dict.get(r.family))),

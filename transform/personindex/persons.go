@@ -1,6 +1,7 @@
 package personindex
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -10,10 +11,11 @@ import (
 // Persons is a set of person-level source records, held compactly for a
 // region's worth: a Record takes 192 bytes and keeps the Parquet batch
 // buffers its strings point into, about 60 bytes more; here a record takes
-// 64, and copies of its key and NHS number about 32 more. Names, sex and
-// postcodes repeat, so each value is kept once (copied out of the batch)
-// and referred to by number; the date of birth is a day; the few records
-// with source links refer to them by number.
+// 56, and a copy of its key about 16 more. Names, sex and postcodes
+// repeat, so each value is kept once (copied out of the batch) and
+// referred to by number; the NHS number as written is held as a number
+// when it is ten digits (see packNHS); the date of birth is a day; the
+// few records with source links refer to them by number.
 type Persons struct {
 	recs   []personRec
 	groups []linkGroup
@@ -24,7 +26,7 @@ type Persons struct {
 
 type personRec struct {
 	key      string
-	nhs      string // as written in the source
+	nhs      uint64 // as written in the source (packNHS)
 	given    uint32 // dictionary ids of the raw values; 0 is ""
 	family   uint32
 	sex      uint32
@@ -56,7 +58,7 @@ func (p *Persons) Len() int { return len(p.recs) }
 func (p *Persons) Record(i int) Record {
 	r := &p.recs[i]
 	g := p.groups[r.group]
-	out := Record{Source: g.source, System: g.system, Entity: g.entity, RecordKey: r.key, NHSNumber: r.nhs,
+	out := Record{Source: g.source, System: g.system, Entity: g.entity, RecordKey: r.key, NHSNumber: p.nhs(r),
 		GivenName: p.dict.get(r.given), Family: p.dict.get(r.family), Sex: p.dict.get(r.sex), Postcode: p.dict.get(r.postcode)}
 	if r.dob != noDate {
 		out.BirthDate = arrow.Date32(r.dob).ToTime()
@@ -82,7 +84,7 @@ func (p *Persons) groupOf(source, system, entity string, gi *groupIndex) uint16 
 
 // pack makes r compact; groups are added serially only.
 func (p *Persons) pack(r *Record, gi *groupIndex) personRec {
-	pr := personRec{key: r.RecordKey, nhs: r.NHSNumber, group: p.groupOf(r.Source, r.System, r.Entity, gi), dob: noDate,
+	pr := personRec{key: r.RecordKey, nhs: p.packNHS(r.NHSNumber), group: p.groupOf(r.Source, r.System, r.Entity, gi), dob: noDate,
 		given: p.dict.id(r.GivenName), family: p.dict.id(r.Family), sex: p.dict.id(r.Sex), postcode: p.dict.id(r.Postcode)}
 	if !r.BirthDate.IsZero() {
 		pr.dob = dayOf(r.BirthDate)
@@ -91,6 +93,35 @@ func (p *Persons) pack(r *Record, gi *groupIndex) personRec {
 		pr.links = p.addLinks(r.Links)
 	}
 	return pr
+}
+
+// rawNHSText marks a packed NHS number held by dictionary id (see packNHS).
+const rawNHSText = 1 << 63
+
+// packNHS packs an NHS number as the source wrote it: ten digits as their
+// value plus one (a string and its copy took 32 bytes, and nearly every
+// record has a distinct number), anything else (spaces, a hyphen, too few
+// digits) by its id in the dictionary with rawNHSText set; 0 is "".
+func (p *Persons) packNHS(s string) uint64 {
+	if s == "" {
+		return 0
+	}
+	if v, ok := nhsValue(s); ok {
+		return v + 1
+	}
+	return rawNHSText | uint64(p.dict.id(s))
+}
+
+// nhs is r's NHS number as the source wrote it.
+func (p *Persons) nhs(r *personRec) string {
+	switch v := r.nhs; {
+	case v == 0:
+		return ""
+	case v&rawNHSText != 0:
+		return p.dict.get(uint32(v))
+	default:
+		return fmt.Sprintf("%010d", v-1)
+	}
 }
 
 // addLinks keeps a record's source links and returns their reference.

@@ -222,11 +222,11 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 			got[u]++
 			return nil
 		}
-		// values makes a record of the person columns from c[at:]. Key and
-		// NHS number are copied: they would keep the batch's buffers. The
-		// other values are kept once each in dst.dict.
+		// values makes a record of the person columns from c[at:]. The key
+		// is copied: it would keep the batch's buffers. The other values
+		// are kept once each in dst.dict, or packed (the NHS number).
 		values := func(rk string, c []arrow.Array, at, i int) personRec {
-			r := personRec{key: strings.Clone(rk), nhs: strings.Clone(str(c[at], i)), group: group, dob: noDate,
+			r := personRec{key: strings.Clone(rk), nhs: dst.packNHS(str(c[at], i)), group: group, dob: noDate,
 				given: dst.dict.id(str(c[at+1], i)), family: dst.dict.id(str(c[at+2], i)),
 				sex: dst.dict.id(str(c[at+4], i)), postcode: dst.dict.id(str(c[at+5], i))}
 			if d := c[at+3]; !d.IsNull(i) {

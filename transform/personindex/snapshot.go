@@ -135,7 +135,7 @@ func writeSnapshot(lake, runID string, ps PersonSource, p *Persons, lo, hi int, 
 	}
 	cols := []column{
 		strCol("record_key", func(i int) string { return recs[i].key }),
-		strCol("nhs_number", func(i int) string { return recs[i].nhs }),
+		strCol("nhs_number", func(i int) string { return p.nhs(&recs[i]) }),
 		strCol("given_name", dict(func(r *personRec) uint32 { return r.given })),
 		strCol("family_name", dict(func(r *personRec) uint32 { return r.family })),
 		{"date_of_birth", arrow.FixedWidthTypes.Date32, func(b array.Builder) func(int) {
