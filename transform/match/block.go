@@ -34,26 +34,23 @@ func mix(h, v uint64) uint64 {
 	return h
 }
 
-// buildBlocks blocks the records under every rule, workers rules at a time
-// (each needs 16 bytes a record while it sorts).
+// buildBlocks blocks the records under every rule, one rule after
+// another, each sorted on up to two cores (see sortKeyEntries): the rules
+// were built two at a time, and each needs 16 bytes a record while it
+// sorts, which was the index's peak at millions of records. The buffer of
+// keys is reused from rule to rule.
 func buildBlocks(m *Model, p *prepared, workers int) *blocks {
 	nr := len(m.blockKeys)
 	b := &blocks{block: make([][]int32, nr), entries: make([][]int32, nr), runs: make([][][2]int32, nr),
 		skippedBlocks: make([]int, nr), skippedRecords: make([]int, nr)}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(workers, 1))
+	ents := make([]keyEntry, 0, p.n)
 	for r := range nr {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			b.buildRule(m, p, r)
-		})
+		ents = b.buildRule(m, p, r, ents[:0], workers)
 	}
-	wg.Wait()
 	return b
 }
 
-func (b *blocks) buildRule(m *Model, p *prepared, r int) {
+func (b *blocks) buildRule(m *Model, p *prepared, r int, ents []keyEntry, workers int) []keyEntry {
 	parts := m.blockKeys[r]
 	type part struct {
 		id  []int32
@@ -67,7 +64,6 @@ func (b *blocks) buildRule(m *Model, p *prepared, r int) {
 			ps[i].sub = col.sub[k.derived]
 		}
 	}
-	ents := make([]keyEntry, 0, p.n)
 	for i := 0; i < p.n; i++ {
 		h := uint64(r + 1)
 		ok := true
@@ -86,12 +82,7 @@ func (b *blocks) buildRule(m *Model, p *prepared, r int) {
 			ents = append(ents, keyEntry{h, int32(i)})
 		}
 	}
-	slices.SortFunc(ents, func(x, y keyEntry) int {
-		if c := cmp.Compare(x.key, y.key); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.rec, y.rec)
-	})
+	sortKeyEntries(ents, workers)
 	block := make([]int32, p.n)
 	var kept []int32
 	var runs [][2]int32
@@ -115,6 +106,38 @@ func (b *blocks) buildRule(m *Model, p *prepared, r int) {
 		s = e
 	}
 	b.block[r], b.entries[r], b.runs[r] = block, slices.Clip(kept), runs
+	return ents
+}
+
+// sortKeyEntries sorts ents by key, then record, in place: with two
+// workers or more, split by the keys' top bit (they are hashes, so the
+// halves are even) and each half sorted on a core of its own.
+func sortKeyEntries(ents []keyEntry, workers int) {
+	byKey := func(x, y keyEntry) int {
+		if c := cmp.Compare(x.key, y.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.rec, y.rec)
+	}
+	if workers < 2 || len(ents) < 1<<15 {
+		slices.SortFunc(ents, byKey)
+		return
+	}
+	lo, hi := 0, len(ents)
+	for lo < hi {
+		switch {
+		case ents[lo].key>>63 == 0:
+			lo++
+		case ents[hi-1].key>>63 == 1:
+			hi--
+		default:
+			ents[lo], ents[hi-1] = ents[hi-1], ents[lo]
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(ents[:lo], byKey) })
+	slices.SortFunc(ents[lo:], byKey)
+	wg.Wait()
 }
 
 // sameBlock reports whether records a and b share a kept block of rule r.

@@ -1,9 +1,11 @@
 package match
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -164,5 +166,34 @@ func TestScanCandidatesCancelled(t *testing.T) {
 	cancel()
 	if _, err := scanCandidates(ctx, b, newComparer(m, p), 2, func(*int, int32, int32, uint64) {}); err == nil {
 		t.Error("no error from a cancelled scan")
+	}
+}
+
+// TestSortKeyEntries holds the two-core sort of block keys to a plain
+// sort: keys spread over both halves, repeated keys and records.
+func TestSortKeyEntries(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 100, 1 << 16, 1<<16 + 7} {
+		ents := make([]keyEntry, n)
+		for i := range ents {
+			ents[i] = keyEntry{rng.Uint64(), int32(rng.IntN(n + 1))}
+			if i%5 == 1 {
+				ents[i].key = ents[i-1].key // a block of several records
+			}
+		}
+		want := slices.Clone(ents)
+		slices.SortFunc(want, func(x, y keyEntry) int {
+			if x.key != y.key {
+				return cmp.Compare(x.key, y.key)
+			}
+			return cmp.Compare(x.rec, y.rec)
+		})
+		for _, workers := range []int{1, 2} {
+			got := slices.Clone(ents)
+			sortKeyEntries(got, workers)
+			if !slices.Equal(got, want) {
+				t.Fatalf("n=%d workers=%d: not sorted as a plain sort sorts", n, workers)
+			}
+		}
 	}
 }
