@@ -124,21 +124,24 @@ func (ls *Links) find(id string) (int, bool) {
 
 // key is record i's key.
 func (ls *Links) key(i int) string {
-	start := uint32(0)
-	if i > 0 {
-		start = ls.keyEnd[i-1]
-	}
-	end := ls.keyEnd[i]
+	start, end := ls.keyStart(i), ls.keyEnd[i]
 	if end == start {
 		return ""
 	}
 	return unsafe.String(&ls.keys[start], end-start)
 }
 
-// setKeys lays out the records' keys, key(i) giving record i's: the ends
-// in one pass, then each chunk of records copies its own keys (fill is
-// called with chunks of them, from several goroutines at once).
-func (ls *Links) setKeys(key func(i int) string, each func(chunks int, fill func(c int)), chunk int) {
+func (ls *Links) keyStart(i int) uint32 {
+	if i == 0 {
+		return 0
+	}
+	return ls.keyEnd[i-1]
+}
+
+// setKeys lays out the records' keys, key(i) giving record i's (called
+// from several goroutines at once): the ends in one pass, then the bytes
+// in chunks on every core.
+func (ls *Links) setKeys(key func(i int) string) {
 	n := len(ls.recs)
 	ls.keyEnd = make([]uint32, n)
 	total := uint64(0)
@@ -150,14 +153,12 @@ func (ls *Links) setKeys(key func(i int) string, each func(chunks int, fill func
 		ls.keyEnd[i] = uint32(total)
 	}
 	ls.keys = make([]byte, total)
-	each((n+chunk-1)/chunk, func(c int) {
+	const chunk = 16384
+	forEachUnit(context.Background(), (n+chunk-1)/chunk, func(c int) error {
 		for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
-			start := uint32(0)
-			if i > 0 {
-				start = ls.keyEnd[i-1]
-			}
-			copy(ls.keys[start:ls.keyEnd[i]], key(i))
+			copy(ls.keys[ls.keyStart(i):ls.keyEnd[i]], key(i))
 		}
+		return nil
 	})
 }
 
@@ -270,11 +271,7 @@ func LinksOf(links []Link) *Links {
 		ls.setRule(i, l.Rule, l.Weight)
 		ls.setPersonID(i, l.PersonID)
 	}
-	ls.setKeys(func(i int) string { return links[i].RecordKey }, func(chunks int, fill func(c int)) {
-		for c := range chunks {
-			fill(c)
-		}
-	}, len(links)+1)
+	ls.setKeys(func(i int) string { return links[i].RecordKey })
 	ls.dict.seal()
 	return ls
 }
@@ -333,9 +330,7 @@ func standardisedLinks(recs *Persons) *Links {
 		}
 		return nil
 	})
-	ls.setKeys(func(i int) string { return recs.recs[i].key }, func(chunks int, fill func(c int)) {
-		forEachUnit(context.Background(), chunks, func(c int) error { fill(c); return nil })
-	}, chunk)
+	ls.setKeys(func(i int) string { return recs.recs[i].key })
 	ls.dict.seal()
 	return ls
 }
