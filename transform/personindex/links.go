@@ -110,16 +110,25 @@ func (ls *Links) find(id string) (int, bool) {
 	if !ok1 || !ok2 {
 		return 0, false
 	}
-	i := sort.Search(len(ls.recs), func(i int) bool {
-		g := ls.group(i)
-		return compareRecord(g.source, g.entity, ls.key(i), source, entity, key) >= 0
-	})
-	if i < len(ls.recs) {
-		if g := ls.group(i); g.source == source && g.entity == entity && ls.key(i) == key {
-			return i, true
+	i := sort.Search(len(ls.recs), func(i int) bool { return ls.compare(i, source, entity, key) >= 0 })
+	return i, i < len(ls.recs) && ls.compare(i, source, entity, key) == 0
+}
+
+// compare orders record i against the record source/entity/key.
+func (ls *Links) compare(i int, source, entity, key string) int {
+	g := ls.group(i)
+	return compareRecord(g.source, g.entity, ls.key(i), source, entity, key)
+}
+
+// ordered reports whether the records are in strictly ascending order of
+// source, entity and key, as an index holds them.
+func (ls *Links) ordered() bool {
+	for i := 1; i < len(ls.recs); i++ {
+		if g := ls.group(i); ls.compare(i-1, g.source, g.entity, ls.key(i)) >= 0 {
+			return false
 		}
 	}
-	return i, false
+	return true
 }
 
 // key is record i's key.
@@ -182,6 +191,11 @@ func (ls *Links) nhsNumber(i int) string {
 	case v&nhsText != 0:
 		return ls.dict.get(uint32(v))
 	}
+	return tenDigits(v)
+}
+
+// tenDigits writes v as ten digits, with leading zeros.
+func tenDigits(v uint64) string {
 	var b [10]byte
 	for j := 9; j >= 0; j-- {
 		b[j] = byte('0' + v%10)

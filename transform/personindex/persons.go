@@ -1,7 +1,6 @@
 package personindex
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
@@ -120,7 +119,7 @@ func (p *Persons) nhs(r *personRec) string {
 	case v&rawNHSText != 0:
 		return p.dict.get(uint32(v))
 	default:
-		return fmt.Sprintf("%010d", v-1)
+		return tenDigits(v - 1)
 	}
 }
 

@@ -207,16 +207,10 @@ func ReadPreviousFor(ctx context.Context, lake string, mem memory.Allocator, lin
 	if err != nil {
 		return nil, err
 	}
+	if !links.ordered() {
+		return ReadPrevious(ctx, lake, mem)
+	}
 	n := links.Len()
-	linkCmp := func(at int, source, entity, key string) int {
-		g := links.group(at)
-		return compareRecord(g.source, g.entity, links.key(at), source, entity, key)
-	}
-	for i := 1; i < n; i++ {
-		if g := links.group(i); linkCmp(i-1, g.source, g.entity, links.key(i)) >= 0 {
-			return ReadPrevious(ctx, lake, mem) // links not in order
-		}
-	}
 	p := &Previous{Run: id}
 	m := &prevMatched{links: links, of: make([]int64, n)}
 	at := 0 // the first link not yet passed
@@ -237,10 +231,10 @@ func ReadPreviousFor(ctx context.Context, lake string, mem memory.Allocator, lin
 				lastSource, lastEntity = strings.Clone(source), strings.Clone(entity)
 			}
 			lastKey = append(lastKey[:0], key...)
-			for at < n && linkCmp(at, source, entity, key) < 0 {
+			for at < n && links.compare(at, source, entity, key) < 0 {
 				at++ // a link with no previous record
 			}
-			if at < n && linkCmp(at, source, entity, key) == 0 {
+			if at < n && links.compare(at, source, entity, key) == 0 {
 				m.of[at] = pid
 				at++
 			} else {
