@@ -8,18 +8,32 @@ import (
 	"sync/atomic"
 )
 
-// blocks holds, per blocking rule, the blocks of two or more records that
-// are compared, and each record's block. It is held compactly, beside every
-// record for the whole comparison: 4 bytes a record and rule for the
-// block, and 4 for each record in a kept block (it was 24 for every record
-// with a key, 345 MB at 2,000,000 persons).
-type blocks struct {
-	block   [][]int32    // per rule and record: its kept block's number + 1, or 0 (a missing key part, alone in its block, or in a block skipped for size)
-	entries [][]int32    // per rule, the records of the kept blocks, block after block, ascending within each
-	runs    [][][2]int32 // per rule, [start, end) of each kept block in entries
+// blocker blocks the records one rule at a time: a rule's blocks are its
+// records sorted by key (16 bytes a record), built when the rule's pairs
+// are compared and dropped before the next rule's are built. It keeps, per
+// rule already built, only the keys of its blocks skipped for size. The
+// blocks of every rule used to be held through the whole comparison, 4
+// bytes a record and rule for a block number (to tell whether a pair had
+// been compared under an earlier rule) and 4 more for each record in a
+// kept block: about 48 bytes a record, the index's largest item at
+// millions of records. Whether two records share an earlier rule's kept
+// block is now worked out from their value ids (the same hash), block by
+// block.
+type blocker struct {
+	m     *Model
+	p     *prepared
+	parts [][]blockPart // per rule
+	// skipped holds, per rule, the keys of its blocks larger than
+	// max_block_size; nil until the rule has been built.
+	skipped []map[uint64]struct{}
 
 	skippedBlocks  []int // per rule
 	skippedRecords []int // per rule
+}
+
+type blockPart struct {
+	id  []int32 // the field's value id per record
+	sub []int32 // the derived key's id per value id, or nil
 }
 
 type keyEntry struct {
@@ -34,78 +48,103 @@ func mix(h, v uint64) uint64 {
 	return h
 }
 
-// buildBlocks blocks the records under every rule, one rule after
-// another, each sorted on up to two cores (see sortKeyEntries): the rules
-// were built two at a time, and each needs 16 bytes a record while it
-// sorts, which was the index's peak at millions of records. The buffer of
-// keys is reused from rule to rule.
-func buildBlocks(m *Model, p *prepared, workers int) *blocks {
+func newBlocker(m *Model, p *prepared) *blocker {
 	nr := len(m.blockKeys)
-	b := &blocks{block: make([][]int32, nr), entries: make([][]int32, nr), runs: make([][][2]int32, nr),
+	bk := &blocker{m: m, p: p, parts: make([][]blockPart, nr), skipped: make([]map[uint64]struct{}, nr),
 		skippedBlocks: make([]int, nr), skippedRecords: make([]int, nr)}
-	ents := make([]keyEntry, 0, p.n)
-	for r := range nr {
-		ents = b.buildRule(m, p, r, ents[:0], workers)
+	for r, keys := range m.blockKeys {
+		for _, k := range keys {
+			col := p.cols[k.field]
+			pt := blockPart{id: col.id}
+			if k.derived != "" {
+				pt.sub = col.sub[k.derived]
+			}
+			bk.parts[r] = append(bk.parts[r], pt)
+		}
 	}
-	return b
+	return bk
 }
 
-func (b *blocks) buildRule(m *Model, p *prepared, r int, ents []keyEntry, workers int) []keyEntry {
-	parts := m.blockKeys[r]
-	type part struct {
-		id  []int32
-		sub []int32
-	}
-	ps := make([]part, len(parts))
-	for i, k := range parts {
-		col := p.cols[k.field]
-		ps[i].id = col.id
-		if k.derived != "" {
-			ps[i].sub = col.sub[k.derived]
+func (bk *blocker) rules() int { return len(bk.parts) }
+
+// key is record i's block key under rule r; false when a part of it is
+// missing (the record is then in no block of the rule).
+func (bk *blocker) key(r int, i int32) (uint64, bool) {
+	h := uint64(r + 1)
+	for _, pt := range bk.parts[r] {
+		id := pt.id[i]
+		if id >= 0 && pt.sub != nil {
+			id = pt.sub[id]
 		}
-	}
-	for i := 0; i < p.n; i++ {
-		h := uint64(r + 1)
-		ok := true
-		for _, pt := range ps {
-			id := pt.id[i]
-			if id >= 0 && pt.sub != nil {
-				id = pt.sub[id]
-			}
-			if id < 0 {
-				ok = false
-				break
-			}
-			h = mix(h, uint64(id)+1)
+		if id < 0 {
+			return 0, false
 		}
-		if ok {
-			ents = append(ents, keyEntry{h, int32(i)})
+		h = mix(h, uint64(id)+1)
+	}
+	return h, true
+}
+
+// keptKey is key, false also when the record's block under rule r was
+// skipped for size. Rule r must have been built.
+func (bk *blocker) keptKey(r int, i int32) (uint64, bool) {
+	k, ok := bk.key(r, i)
+	if !ok {
+		return 0, false
+	}
+	if _, skip := bk.skipped[r][k]; skip {
+		return 0, false
+	}
+	return k, true
+}
+
+// build returns rule r's kept blocks: the records of the blocks of two or
+// more and at most max_block_size records, sorted by key, then record,
+// in ents's storage (reused from rule to rule). The first build of a rule
+// records its blocks skipped for size. Each sort runs on up to two cores
+// (see sortKeyEntries).
+func (bk *blocker) build(r int, ents []keyEntry, workers int) []keyEntry {
+	ents = ents[:0]
+	for i := range int32(bk.p.n) {
+		if k, ok := bk.key(r, i); ok {
+			ents = append(ents, keyEntry{k, i})
 		}
 	}
 	sortKeyEntries(ents, workers)
-	block := make([]int32, p.n)
-	var kept []int32
-	var runs [][2]int32
+	first := bk.skipped[r] == nil
+	if first {
+		bk.skipped[r] = map[uint64]struct{}{}
+	}
+	kept := 0
 	for s := 0; s < len(ents); {
 		e := s + 1
 		for e < len(ents) && ents[e].key == ents[s].key {
 			e++
 		}
 		switch {
-		case e-s > m.Blocking.MaxBlockSize:
-			b.skippedBlocks[r]++
-			b.skippedRecords[r] += e - s
-		case e-s > 1:
-			start := int32(len(kept))
-			for _, x := range ents[s:e] {
-				kept = append(kept, x.rec)
-				block[x.rec] = int32(len(runs) + 1)
+		case e-s > bk.m.Blocking.MaxBlockSize:
+			if first {
+				bk.skipped[r][ents[s].key] = struct{}{}
+				bk.skippedBlocks[r]++
+				bk.skippedRecords[r] += e - s
 			}
-			runs = append(runs, [2]int32{start, int32(len(kept))})
+		case e-s > 1:
+			kept += copy(ents[kept:], ents[s:e])
 		}
 		s = e
 	}
-	b.block[r], b.entries[r], b.runs[r] = block, slices.Clip(kept), runs
+	return ents[:kept]
+}
+
+// buildAll builds every rule once, so that the blocks skipped for size are
+// known for all of them (training asks, for each pair, which rules' blocks
+// it shares). It returns the buffer for reuse.
+func (bk *blocker) buildAll(workers int) []keyEntry {
+	ents := make([]keyEntry, 0, bk.p.n)
+	for r := range bk.rules() {
+		if bk.skipped[r] == nil {
+			ents = bk.build(r, ents, workers)
+		}
+	}
 	return ents
 }
 
@@ -140,39 +179,65 @@ func sortKeyEntries(ents []keyEntry, workers int) {
 	wg.Wait()
 }
 
-// sameBlock reports whether records a and b share a kept block of rule r.
-func (b *blocks) sameBlock(r int, a, x int32) bool {
-	k := b.block[r]
-	return k[a] != 0 && k[a] == k[x]
+// scanCandidates visits every pair sharing a kept block of at least one
+// rule, once (under the first rule that blocks it), with its comparison
+// vector, without holding the pairs: at a million persons there are tens
+// of millions of them, which took more memory than the records. The rules
+// are taken in turn, each built (see blocker) and its pairs cut into
+// chunks that workers take in turn; each chunk has a state of its own (S's
+// zero value), and the states come back in chunk order, so what they hold
+// does not depend on the number of workers. visit must only read shared
+// data. With allRules, every rule must have been built (buildAll) and
+// visit's shared has bit r set for each rule r whose kept blocks the pair
+// shares; otherwise it has only the visiting rule's bit.
+func scanCandidates[S any](ctx context.Context, bk *blocker, c *comparer, workers int, allRules bool, visit func(s *S, a, b int32, pat uint64, shared uint32)) ([]S, error) {
+	var out []S
+	var ents []keyEntry
+	for r := range bk.rules() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if ents == nil {
+			ents = make([]keyEntry, 0, bk.p.n)
+		}
+		ents = bk.build(r, ents, workers)
+		states, err := scanRule(ctx, bk, c, r, ents, workers, allRules, visit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, states...)
+	}
+	return out, nil
 }
 
-// scanCandidates visits every pair sharing a block of at least one rule,
-// once (under the first rule that blocks it), with its comparison vector,
-// without holding the pairs: at a million persons there are tens of
-// millions of them, which took more memory than the records. The pairs are
-// cut into chunks that workers take in turn; each chunk has a state of its
-// own (S's zero value), and the states come back in chunk order, so what
-// they hold does not depend on the number of workers. visit must only read
-// shared data.
-func scanCandidates[S any](ctx context.Context, b *blocks, c *comparer, workers int, visit func(s *S, a, b int32, pat uint64)) ([]S, error) {
-	type chunk struct {
-		rule       int
-		start, end int // runs
-	}
+// scanRule visits the pairs of rule r's kept blocks, ents (see build).
+func scanRule[S any](ctx context.Context, bk *blocker, c *comparer, r int, ents []keyEntry, workers int, allRules bool, visit func(s *S, a, b int32, pat uint64, shared uint32)) ([]S, error) {
+	// Chunks of whole blocks, cut once they hold 65,536 pairs or more.
+	type chunk struct{ start, end int } // in ents
 	var chunks []chunk
 	const chunkPairs = 1 << 16
-	for r, runs := range b.runs {
-		start, pairs := 0, 0
-		for i, run := range runs {
-			s := int(run[1] - run[0])
-			pairs += s * (s - 1) / 2
-			if pairs >= chunkPairs {
-				chunks = append(chunks, chunk{r, start, i + 1})
-				start, pairs = i+1, 0
-			}
+	start, pairs := 0, 0
+	for s := 0; s < len(ents); {
+		e := s + 1
+		for e < len(ents) && ents[e].key == ents[s].key {
+			e++
 		}
-		if start < len(runs) {
-			chunks = append(chunks, chunk{r, start, len(runs)})
+		pairs += (e - s) * (e - s - 1) / 2
+		s = e
+		if pairs >= chunkPairs {
+			chunks = append(chunks, chunk{start, e})
+			start, pairs = e, 0
+		}
+	}
+	if start < len(ents) {
+		chunks = append(chunks, chunk{start, len(ents)})
+	}
+	// The rules checked for each pair: the earlier ones (a pair sharing a
+	// kept block of one was visited under it), or with allRules all others.
+	var check []int
+	for o := range bk.rules() {
+		if o < r || (allRules && o != r) {
+			check = append(check, o)
 		}
 	}
 	out := make([]S, len(chunks))
@@ -181,6 +246,11 @@ func scanCandidates[S any](ctx context.Context, b *blocks, c *comparer, workers 
 	var failed atomic.Bool
 	for range max(workers, 1) {
 		wg.Go(func() {
+			type rk struct {
+				k  uint64
+				ok bool
+			}
+			var keys []rk // per record of the block, per rule checked
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(chunks) || failed.Load() {
@@ -191,25 +261,43 @@ func scanCandidates[S any](ctx context.Context, b *blocks, c *comparer, workers 
 					return
 				}
 				ch := chunks[i]
-				ents := b.entries[ch.rule]
 				s := &out[i]
-				for _, run := range b.runs[ch.rule][ch.start:ch.end] {
-					blk := ents[run[0]:run[1]]
+				for bs := ch.start; bs < ch.end; {
+					be := bs + 1
+					for be < ch.end && ents[be].key == ents[bs].key {
+						be++
+					}
+					blk := ents[bs:be]
+					bs = be
+					nc := len(check)
+					keys = keys[:0]
+					for _, e := range blk {
+						for _, o := range check {
+							k, ok := bk.keptKey(o, e.rec)
+							keys = append(keys, rk{k, ok})
+						}
+					}
 					for x := 0; x < len(blk); x++ {
-						a := blk[x]
+						a := blk[x].rec
+						ka := keys[x*nc : x*nc+nc]
 						for y := x + 1; y < len(blk); y++ {
-							bb := blk[y]
+							bb := blk[y].rec
+							kb := keys[y*nc : y*nc+nc]
+							shared := uint32(1) << r
 							dup := false
-							for r := 0; r < ch.rule; r++ {
-								if b.sameBlock(r, a, bb) {
-									dup = true
-									break
+							for j, o := range check {
+								if ka[j].ok && kb[j].ok && ka[j].k == kb[j].k {
+									if o < r {
+										dup = true
+										break
+									}
+									shared |= 1 << o
 								}
 							}
 							if dup {
 								continue
 							}
-							visit(s, a, bb, c.pattern(a, bb))
+							visit(s, a, bb, c.pattern(a, bb), shared)
 						}
 					}
 				}
@@ -236,9 +324,10 @@ type patternCounts struct {
 
 // countPatterns counts the comparison vectors of the candidate pairs;
 // masks[r] keeps the comparisons that rule r's EM session estimates.
-func countPatterns(ctx context.Context, b *blocks, c *comparer, workers int, masks []uint64) (*patternCounts, error) {
-	nr := len(b.block)
-	chunks, err := scanCandidates(ctx, b, c, workers, func(s *patternCounts, a, x int32, pat uint64) {
+func countPatterns(ctx context.Context, bk *blocker, c *comparer, workers int, masks []uint64) (*patternCounts, error) {
+	nr := bk.rules()
+	bk.buildAll(workers)
+	chunks, err := scanCandidates(ctx, bk, c, workers, true, func(s *patternCounts, a, x int32, pat uint64, shared uint32) {
 		if s.all == nil {
 			s.all = map[uint64]float64{}
 			s.rule = make([]map[uint64]float64, nr)
@@ -250,7 +339,7 @@ func countPatterns(ctx context.Context, b *blocks, c *comparer, workers int, mas
 		s.n++
 		s.all[pat]++
 		for r := range nr {
-			if b.sameBlock(r, a, x) {
+			if shared&(1<<r) != 0 {
 				s.rule[r][pat&masks[r]]++
 				s.ruleN[r]++
 			}

@@ -12,9 +12,11 @@ import (
 
 // TestScanCandidates holds the streamed candidate pairs to a brute force
 // over every pair of records: each pair sharing a kept block of some rule is
-// visited exactly once, with its comparison vector; the chunk states come
-// back in the same order whatever the number of workers; and the pattern
-// counts training uses are those of the brute force.
+// visited exactly once, under the first such rule, with its comparison
+// vector and (for training) the set of rules whose kept blocks it shares;
+// the chunk states come back in the same order whatever the number of
+// workers; and the pattern counts training uses are those of the brute
+// force.
 func TestScanCandidates(t *testing.T) {
 	dir := t.TempDir()
 	generateRegion(t, dir, 6000)
@@ -28,20 +30,25 @@ func TestScanCandidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := buildBlocks(m, p, 2)
+	bk := newBlocker(m, p)
+	bk.buildAll(2)
 	c := newComparer(m, p)
 	skipped := 0
-	for _, s := range b.skippedBlocks {
+	for _, s := range bk.skippedBlocks {
 		skipped += s
 	}
 	if skipped == 0 {
 		t.Fatal("no block was skipped for size: the test does not cover skipping")
 	}
 
-	want := map[uint64]uint64{} // pair → pattern
+	type want struct {
+		pat    uint64
+		shared uint32 // the rules whose kept blocks the pair shares
+	}
+	wants := map[uint64]want{} // pair → pattern, rules
 	_, masks := sessionMasks(m)
 	wantAll := map[uint64]float64{}
-	wantRule := make([]map[uint64]float64, len(b.block))
+	wantRule := make([]map[uint64]float64, bk.rules())
 	for r := range wantRule {
 		wantRule[r] = map[uint64]float64{}
 	}
@@ -75,70 +82,86 @@ func TestScanCandidates(t *testing.T) {
 	}
 	for i := int32(0); i < int32(p.n); i++ {
 		for j := i + 1; j < int32(p.n); j++ {
-			any := false
+			var shared uint32
 			for r := range keys {
-				if same := keys[r][i] != "" && keys[r][i] == keys[r][j]; same != b.sameBlock(r, i, j) {
-					t.Fatalf("rule %d, records %d and %d: sameBlock %v, want %v", r, i, j, !same, same)
+				ki, oki := bk.keptKey(r, i)
+				kj, okj := bk.keptKey(r, j)
+				if same := keys[r][i] != "" && keys[r][i] == keys[r][j]; same != (oki && okj && ki == kj) {
+					t.Fatalf("rule %d, records %d and %d: in one kept block %v, want %v", r, i, j, !same, same)
 				} else if same {
-					any = true
+					shared |= 1 << r
 					wantRule[r][c.pattern(i, j)&masks[r]]++
 				}
 			}
-			if any {
-				want[pairKey(i, j)] = c.pattern(i, j)
+			if shared != 0 {
+				wants[pairKey(i, j)] = want{c.pattern(i, j), shared}
 				wantAll[c.pattern(i, j)]++
 			}
 		}
 	}
-	if len(want) < 200 {
-		t.Fatalf("only %d candidate pairs: too few to test", len(want))
+	if len(wants) < 200 {
+		t.Fatalf("only %d candidate pairs: too few to test", len(wants))
 	}
 
 	type visit struct {
-		a, b int32
-		pat  uint64
+		a, b   int32
+		pat    uint64
+		shared uint32
 	}
-	scan := func(workers int) []visit {
-		chunks, err := scanCandidates(context.Background(), b, c, workers, func(s *[]visit, a, x int32, pat uint64) {
-			*s = append(*s, visit{a, x, pat})
+	scan := func(workers int, allRules bool) []visit {
+		b := bk
+		if !allRules { // a night's scan builds each rule as it goes
+			b = newBlocker(m, p)
+		}
+		chunks, err := scanCandidates(context.Background(), b, c, workers, allRules, func(s *[]visit, a, x int32, pat uint64, shared uint32) {
+			*s = append(*s, visit{a, x, pat, shared})
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !slices.Equal(b.skippedBlocks, bk.skippedBlocks) || !slices.Equal(b.skippedRecords, bk.skippedRecords) {
+			t.Fatalf("blocks skipped for size: %v (%v records), want %v (%v)", b.skippedBlocks, b.skippedRecords, bk.skippedBlocks, bk.skippedRecords)
 		}
 		if len(chunks) < 2 {
 			t.Fatalf("%d chunks: the test does not cover several", len(chunks))
 		}
 		return slices.Concat(chunks...)
 	}
-	got := scan(3)
-	seen := map[uint64]bool{}
-	for _, v := range got {
-		k := pairKey(v.a, v.b)
-		if seen[k] {
-			t.Fatalf("pair %d,%d visited twice", v.a, v.b)
+	for _, allRules := range []bool{false, true} {
+		got := scan(3, allRules)
+		seen := map[uint64]bool{}
+		for _, v := range got {
+			k := pairKey(v.a, v.b)
+			if seen[k] {
+				t.Fatalf("pair %d,%d visited twice", v.a, v.b)
+			}
+			seen[k] = true
+			w, ok := wants[k]
+			if !ok {
+				t.Fatalf("pair %d,%d shares no kept block but was visited", v.a, v.b)
+			}
+			if w.pat != v.pat {
+				t.Fatalf("pair %d,%d: pattern %x, want %x", v.a, v.b, v.pat, w.pat)
+			}
+			first := w.shared & -w.shared // the first rule blocking the pair visits it
+			if wantShared := map[bool]uint32{false: first, true: w.shared}[allRules]; v.shared != wantShared {
+				t.Fatalf("pair %d,%d (all rules %v): rules %b, want %b", v.a, v.b, allRules, v.shared, wantShared)
+			}
 		}
-		seen[k] = true
-		pat, ok := want[k]
-		if !ok {
-			t.Fatalf("pair %d,%d shares no kept block but was visited", v.a, v.b)
+		if len(seen) != len(wants) {
+			t.Fatalf("%d pairs visited, want %d", len(seen), len(wants))
 		}
-		if pat != v.pat {
-			t.Fatalf("pair %d,%d: pattern %x, want %x", v.a, v.b, v.pat, pat)
+		if one := scan(1, allRules); !slices.Equal(one, got) {
+			t.Error("chunks differ between 1 and 3 workers")
 		}
-	}
-	if len(seen) != len(want) {
-		t.Fatalf("%d pairs visited, want %d", len(seen), len(want))
-	}
-	if one := scan(1); !slices.Equal(one, got) {
-		t.Error("chunks differ between 1 and 3 workers")
 	}
 
-	pc, err := countPatterns(context.Background(), b, c, 2, masks)
+	pc, err := countPatterns(context.Background(), bk, c, 2, masks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pc.n != len(want) || !maps.Equal(pc.all, wantAll) {
-		t.Errorf("pattern counts: %d pairs, %d patterns; want %d, %d", pc.n, len(pc.all), len(want), len(wantAll))
+	if pc.n != len(wants) || !maps.Equal(pc.all, wantAll) {
+		t.Errorf("pattern counts: %d pairs, %d patterns; want %d, %d", pc.n, len(pc.all), len(wants), len(wantAll))
 	}
 	for r := range wantRule {
 		n := 0.0
@@ -161,10 +184,9 @@ func TestScanCandidatesCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := buildBlocks(m, p, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := scanCandidates(ctx, b, newComparer(m, p), 2, func(*int, int32, int32, uint64) {}); err == nil {
+	if _, err := scanCandidates(ctx, newBlocker(m, p), newComparer(m, p), 2, false, func(*int, int32, int32, uint64, uint32) {}); err == nil {
 		t.Error("no error from a cancelled scan")
 	}
 }

@@ -93,7 +93,9 @@
 // every map is read in sorted order. Values are standardised once per
 // distinct value and kept in compact columns (value ids per record,
 // derived keys and date parts per value); blocks come from sorting 64-bit
-// keys, and keep a block number per record and rule; comparisons run on
+// keys, one rule at a time (a rule's blocks are dropped before the next
+// rule's are built; whether a pair shares an earlier rule's block is
+// worked out again from its records' value ids); comparisons run on
 // Options.Workers goroutines. Candidate pairs are never held: each is
 // scored as it is compared and only link and review pairs are kept, and
 // training counts comparison vectors in a pass of its own, so memory does

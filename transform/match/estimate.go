@@ -51,8 +51,7 @@ func Train(ctx context.Context, m *Model, t *Table, opts Options) (*Model, *Trai
 	if err != nil {
 		return nil, nil, err
 	}
-	b := buildBlocks(m, p, opts.Workers)
-	return train(ctx, m, p, b, newComparer(m, p), opts)
+	return train(ctx, m, p, newBlocker(m, p), newComparer(m, p), opts)
 }
 
 // sessionMasks gives, per blocking rule, the comparisons its EM session
@@ -76,12 +75,12 @@ func sessionMasks(m *Model) ([][]int, []uint64) {
 	return est, masks
 }
 
-func train(ctx context.Context, m *Model, p *prepared, b *blocks, cmpr *comparer, opts Options) (*Model, *TrainReport, error) {
+func train(ctx context.Context, m *Model, p *prepared, bk *blocker, cmpr *comparer, opts Options) (*Model, *TrainReport, error) {
 	out := m.Clone()
 	rep := &TrainReport{}
 	nc := len(m.Comparisons)
 	ests, masks := sessionMasks(m)
-	counts, err := countPatterns(ctx, b, cmpr, opts.Workers, masks)
+	counts, err := countPatterns(ctx, bk, cmpr, opts.Workers, masks)
 	if err != nil {
 		return nil, nil, fmt.Errorf("training: %w", err)
 	}

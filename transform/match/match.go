@@ -331,12 +331,11 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		return nil, err
 	}
 	phase("prepare")
-	b := buildBlocks(m, p, opts.Workers)
+	bk := newBlocker(m, p)
 	cmpr := newComparer(m, p)
-	phase("block")
 	res := &Result{Model: m, p: p, find: find, id: ids}
 	if opts.Train {
-		tm, rep, err := train(ctx, m, p, b, cmpr, opts)
+		tm, rep, err := train(ctx, m, p, bk, cmpr, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -345,16 +344,10 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	}
 	st := &res.Stats
 	st.Records = n
-	st.SkippedBlocks, st.SkippedBlockRecords = b.skippedBlocks, b.skippedRecords
 	st.Invalid = map[string]int{}
 	for fi, f := range m.Fields {
 		if c := p.cols[fi].invalid; c > 0 {
 			st.Invalid[f.Name] = c
-		}
-	}
-	for r, s := range b.skippedBlocks {
-		if s > 0 {
-			opts.Logger.Warn("blocks skipped for size", "rule", r+1, "blocks", s, "records", b.skippedRecords[r], "max_block_size", m.Blocking.MaxBlockSize)
 		}
 	}
 	sc := newScorer(m, p, nil)
@@ -377,7 +370,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		n    int
 		kept []scored
 	}
-	chunks, err := scanCandidates(ctx, b, cmpr, opts.Workers, func(ch *chunk, a, x int32, pat uint64) {
+	chunks, err := scanCandidates(ctx, bk, cmpr, opts.Workers, false, func(ch *chunk, a, x int32, pat uint64, _ uint32) {
 		ch.n++
 		w := sc.weight(a, x, pat)
 		band, rule, note := sc.decideCode(pat, w)
@@ -395,6 +388,12 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("matching: %w", err)
+	}
+	st.SkippedBlocks, st.SkippedBlockRecords = bk.skippedBlocks, bk.skippedRecords
+	for r, s := range bk.skippedBlocks {
+		if s > 0 {
+			opts.Logger.Warn("blocks skipped for size", "rule", r+1, "blocks", s, "records", bk.skippedRecords[r], "max_block_size", m.Blocking.MaxBlockSize)
+		}
 	}
 	nk := 0
 	for _, ch := range chunks {
@@ -425,7 +424,7 @@ func MatchTable(ctx context.Context, m *Model, t *Table, opts Options) (*Result,
 		i, ok := added[k]
 		return i, ok
 	}
-	phase("compare and score")
+	phase("block, compare and score")
 	opts.Logger.Debug("candidate pairs", "pairs", st.CandidatePairs, "kept", len(kept))
 	addPair := func(a, x int32, band uint8, rule, note uint16) {
 		if a > x {

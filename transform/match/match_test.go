@@ -355,6 +355,7 @@ thresholds: {link_probability: 0.99, review_probability: 0.5}
 		{"field: a", "field: zz", `comparison "a"`},
 		{"type: date", "type: datetime", "field 2 (d)"},
 		{"rules: [[a]]", "rules: [[d.soundex]]", "blocking rule 1"},
+		{"rules: [[a]]", "rules: [" + strings.Repeat("[a], ", 32) + "[d]]", "blocking"},
 		{"prior: 0.001", "prior: 0", "prior"},
 		{"review_probability: 0.5", "review_probability: 0.999", "thresholds"},
 		{"version: 1", "version: 2", "version"},

@@ -438,6 +438,10 @@ func (m *Model) Validate() error {
 	if m.Blocking.MaxBlockSize < 2 {
 		return invalid("blocking", "max_block_size %d; want at least 2", m.Blocking.MaxBlockSize)
 	}
+	if len(m.Blocking.Rules) > 32 {
+		// A candidate pair carries the set of rules blocking it as 32 bits.
+		return invalid("blocking", "%d rules; at most 32", len(m.Blocking.Rules))
+	}
 	m.blockKeys = nil
 	for i, r := range m.Blocking.Rules {
 		where := fmt.Sprintf("blocking rule %d", i+1)
