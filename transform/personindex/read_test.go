@@ -80,6 +80,35 @@ func writePersonLanding(t *testing.T, lake, rel string, rows []landedRow) {
 	}
 }
 
+// writeMerges writes rows of record_key and prior_record_key (HL7 A40
+// merges) as a Parquet file.
+func writeMerges(t *testing.T, lake, rel string, rows [][2]string) {
+	t.Helper()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "record_key", Type: arrow.BinaryTypes.String}, {Name: "prior_record_key", Type: arrow.BinaryTypes.String}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for _, r := range rows {
+		b.Field(0).(*array.StringBuilder).Append(r[0])
+		b.Field(1).(*array.StringBuilder).Append(r[1])
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	f, err := os.Create(filepath.Join(lake, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestReadPersons reads a landing of row groups of three rows into a slice
 // that already holds another source's record, and holds it to the rules:
 // a repeated key keeps its first place and its last values, rows without
@@ -99,15 +128,19 @@ func TestReadPersons(t *testing.T) {
 	// f1 landed again in run r3: under a file feed its r1 rows are old.
 	writePersonLanding(t, lake, "c.parquet", []landedRow{{"k3", "C3", "r3", "f1", nil}, {"k9", "C9", "r3", "f1", nil}})
 	landing := extract.Landing{Files: []string{"a.parquet", "b.parquet", "c.parquet"}, LatestRun: map[string]string{"f1": "r3", "f2": "r2"}}
+	// Merges into a key read twice, into one read once, twice into one
+	// record, and into a key never landed (ignored).
+	writeMerges(t, lake, "m.parquet", [][2]string{{"k1", "old1"}, {"k8", "old8"}, {"k1", "older1"}, {"zz", "old"}, {"k6", ""}})
+	merges := &extract.Landing{Files: []string{"m.parquet"}}
 
 	for _, tc := range []struct {
 		byFile bool
 		want   string
 	}{
-		{false, "k1=B1 k2=A2b k3=C3 k4=A4 k5=A5 k6=B6 k7=B7 k8=B8 k9=C9"},
-		{true, "k6=B6 k1=B1 k7=B7 k8=B8 k3=C3 k9=C9"},
+		{false, "k1=B1<gp/patients/old1<gp/patients/older1 k2=A2b k3=C3 k4=A4 k5=A5 k6=B6 k7=B7 k8=B8<gp/patients/old8 k9=C9"},
+		{true, "k6=B6 k1=B1<gp/patients/old1<gp/patients/older1 k7=B7 k8=B8<gp/patients/old8 k3=C3 k9=C9"},
 	} {
-		ps := PersonSource{Source: "gp", System: "gp", Entity: "patients", Landing: landing, ByFile: tc.byFile}
+		ps := PersonSource{Source: "gp", System: "gp", Entity: "patients", Landing: landing, ByFile: tc.byFile, Merges: merges}
 		max, err := PersonRows(lake, ps)
 		if err != nil {
 			t.Fatal(err)
@@ -134,6 +167,9 @@ func TestReadPersons(t *testing.T) {
 				s += " "
 			}
 			s += fmt.Sprintf("%s=%s", r.RecordKey, r.GivenName)
+			for _, l := range r.Links {
+				s += "<" + l
+			}
 		}
 		if s != tc.want {
 			t.Errorf("byFile=%v:\n got %s\nwant %s", tc.byFile, s, tc.want)
