@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -280,35 +281,30 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	}
 	// A key read more than once keeps the place of its first reading and
 	// the values of its last. The readings are found by sorting their
-	// positions by key (4 bytes a record; a map of every key of a source,
-	// about 50 bytes a record, was the read's peak at millions of
-	// records), then closed up in place: a record is only ever moved down.
-	pos := make([]int32, 0, sum(got))
+	// positions by a hash of their keys (16 bytes a record; a map of every
+	// key of a source, about 50 bytes a record, was the read's peak at
+	// millions of records; sorting by the keys themselves took longer),
+	// then closed up in place: a record is only ever moved down.
+	keyOf := func(p int32) string { return recs[base+int(p)].key }
+	hashed := make([]hashPos, 0, sum(got))
+	seed := maphash.MakeSeed()
 	for u := range units {
 		for j := range got[u] {
-			pos = append(pos, int32(off[u]+j))
+			p := int32(off[u] + j)
+			hashed = append(hashed, hashPos{maphash.String(seed, keyOf(p)), p})
 		}
 	}
-	byKey := func(a, b int32) int {
-		if c := strings.Compare(recs[base+int(a)].key, recs[base+int(b)].key); c != 0 {
-			return c
-		}
-		return cmp.Compare(a, b)
-	}
-	sortOnTwoCores(pos, byKey)
+	sortHashPos(hashed)
 	dropped := make([]uint64, (off[len(units)]+63)/64)
-	for s := 0; s < len(pos); {
-		e := s + 1
-		for e < len(pos) && recs[base+int(pos[e])].key == recs[base+int(pos[s])].key {
-			dropped[pos[e]/64] |= 1 << (pos[e] % 64)
-			e++
+	forEachKey(hashed, keyOf, func(ps []hashPos) {
+		if len(ps) > 1 {
+			recs[base+int(ps[0].p)] = recs[base+int(ps[len(ps)-1].p)]
+			for _, x := range ps[1:] {
+				dropped[x.p/64] |= 1 << (x.p % 64)
+			}
 		}
-		if e-s > 1 {
-			recs[base+int(pos[s])] = recs[base+int(pos[e-1])]
-		}
-		s = e
-	}
-	pos = nil
+	})
+	hashed = nil
 	w := base
 	for u := range units {
 		for j := range got[u] {
@@ -329,18 +325,22 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 		use.Wrote = true
 	}
 	if ps.Merges != nil {
-		// The records by key, to find those the merges name.
-		at := make([]int32, w-base)
-		for i := range at {
-			at[i] = int32(i)
+		// The records by the hash of their key, to find those the merges
+		// name.
+		hashed := make([]hashPos, w-base)
+		for i := range hashed {
+			hashed[i] = hashPos{maphash.String(seed, keyOf(int32(i))), int32(i)}
 		}
-		sortOnTwoCores(at, byKey)
+		sortHashPos(hashed)
 		find := func(key string) (int, bool) {
-			i, ok := slices.BinarySearchFunc(at, key, func(p int32, k string) int { return strings.Compare(recs[base+int(p)].key, k) })
-			if !ok {
-				return 0, false
+			h := maphash.String(seed, key)
+			i, _ := slices.BinarySearchFunc(hashed, h, func(x hashPos, h uint64) int { return cmp.Compare(x.h, h) })
+			for ; i < len(hashed) && hashed[i].h == h; i++ {
+				if keyOf(hashed[i].p) == key {
+					return base + int(hashed[i].p), true
+				}
 			}
-			return base + int(at[i]), true
+			return 0, false
 		}
 		for _, f := range ps.Merges.Files {
 			err := ReadParquet(ctx, filepath.Join(lake, filepath.FromSlash(f)), []string{"record_key", "prior_record_key"}, mem, func(c []arrow.Array, i int) error {
@@ -361,6 +361,71 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 		}
 	}
 	return use, nil
+}
+
+// hashPos is a record's position and the hash of its key.
+type hashPos struct {
+	h uint64
+	p int32
+}
+
+// sortHashPos sorts by hash, then position, in place: split by the
+// hashes' top bit, each half sorted on a core of its own.
+func sortHashPos(s []hashPos) {
+	by := func(x, y hashPos) int {
+		if c := cmp.Compare(x.h, y.h); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.p, y.p)
+	}
+	lo, hi := 0, len(s)
+	for lo < hi {
+		switch {
+		case s[lo].h>>63 == 0:
+			lo++
+		case s[hi-1].h>>63 == 1:
+			hi--
+		default:
+			s[lo], s[hi-1] = s[hi-1], s[lo]
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(s[:lo], by) })
+	slices.SortFunc(s[lo:], by)
+	wg.Wait()
+}
+
+// forEachKey calls fn with the positions of each key, ascending, in s
+// sorted by sortHashPos; keys whose hashes collide are told apart by key.
+func forEachKey(s []hashPos, key func(p int32) string, fn func([]hashPos)) {
+	for i := 0; i < len(s); {
+		e := i + 1
+		for e < len(s) && s[e].h == s[i].h {
+			e++
+		}
+		run := s[i:e]
+		i = e
+		if len(run) > 1 && !allSame(run, key) {
+			slices.SortStableFunc(run, func(x, y hashPos) int { return strings.Compare(key(x.p), key(y.p)) })
+		}
+		for len(run) > 0 {
+			k := 1
+			for k < len(run) && key(run[k].p) == key(run[0].p) {
+				k++
+			}
+			fn(run[:k])
+			run = run[k:]
+		}
+	}
+}
+
+func allSame(run []hashPos, key func(p int32) string) bool {
+	for _, x := range run[1:] {
+		if key(x.p) != key(run[0].p) {
+			return false
+		}
+	}
+	return true
 }
 
 // parquetUnit is one row group of a Parquet file.

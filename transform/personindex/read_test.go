@@ -182,3 +182,28 @@ func TestReadPersons(t *testing.T) {
 		}
 	}
 }
+
+// TestForEachKey groups positions by key when hashes collide: keys sharing
+// a hash are told apart, each key's positions come ascending, and every
+// position comes once.
+func TestForEachKey(t *testing.T) {
+	keys := []string{"a", "b", "a", "c", "b", "a", "d", "c"}
+	hash := map[string]uint64{"a": 7, "b": 7, "c": 1 << 63, "d": 3} // a and b collide
+	var s []hashPos
+	for p, k := range keys {
+		s = append(s, hashPos{hash[k], int32(p)})
+	}
+	sortHashPos(s)
+	var got []string
+	forEachKey(s, func(p int32) string { return keys[p] }, func(ps []hashPos) {
+		g := keys[ps[0].p] + ":"
+		for _, x := range ps {
+			g += fmt.Sprint(x.p)
+		}
+		got = append(got, g)
+	})
+	slices.Sort(got)
+	if want := []string{"a:025", "b:14", "c:37", "d:6"}; !slices.Equal(got, want) {
+		t.Errorf("groups %v, want %v", got, want)
+	}
+}
