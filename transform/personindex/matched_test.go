@@ -152,12 +152,16 @@ func TestSortOnTwoCores(t *testing.T) {
 		return a.i - b.i
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	for k, n := range []int{0, 1, 1000, 1 << 15, 1<<15 + 1, 100_003, 100_003, 70_001} {
+	for k, n := range []int{0, 1, 1000, 1 << 15, 1<<15 + 1, 100_003, 100_003, 70_001, 50_000, 40_000} {
 		s := make([]kv, n)
 		for i := range s {
 			switch k {
 			case 6:
 				s[i] = kv{n - i, i} // descending: the first half holds the largest
+			case 8:
+				s[i] = kv{i, i} // already sorted
+			case 9:
+				s[i] = kv{0, n - i} // one key: the index alone orders
 			case 7:
 				s[i] = kv{rng.IntN(4 * n), i}
 			default:
