@@ -344,7 +344,7 @@ func standardisedLinks(recs *Persons) *Links {
 		}
 		return nil
 	})
-	ls.setKeys(func(i int) string { return recs.recs[i].key })
+	ls.setKeys(func(i int) string { return recs.key(&recs.recs[i]) })
 	ls.dict.seal()
 	return ls
 }

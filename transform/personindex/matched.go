@@ -130,7 +130,7 @@ func sortRecords(p *Persons) {
 		ks = ks[:0]
 		for _, g := range groups[gi:gj] {
 			for i := g.lo; i < g.hi; i++ {
-				ks = append(ks, keyed{recs[i].key, int32(i)})
+				ks = append(ks, keyed{p.key(&recs[i]), int32(i)})
 			}
 		}
 		sortOnTwoCores(ks, func(a, b keyed) int {

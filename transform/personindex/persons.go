@@ -1,8 +1,11 @@
 package personindex
 
 import (
+	"fmt"
+	"math"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -10,22 +13,30 @@ import (
 // Persons is a set of person-level source records, held compactly for a
 // region's worth: a Record takes 192 bytes and keeps the Parquet batch
 // buffers its strings point into, about 60 bytes more; here a record takes
-// 56, and a copy of its key about 16 more. Names, sex and postcodes
-// repeat, so each value is kept once (copied out of the batch) and
-// referred to by number; the NHS number as written is held as a number
-// when it is ten digits (see packNHS); the date of birth is a day; the
-// few records with source links refer to them by number.
+// 48, and its key's bytes. Names, sex and postcodes repeat, so each value
+// is kept once (copied out of the batch) and referred to by number; the
+// NHS number as written is held as a number when it is ten digits (see
+// packNHS); the date of birth is a day; the key's bytes sit in a buffer
+// shared with other records' (a string apiece took 16 bytes in the record
+// and 16 for its copy: 345 MB at 10,000,000 persons); the few records with
+// source links refer to them by number.
 type Persons struct {
 	recs   []personRec
 	groups []linkGroup
 	dict   *dictionary // raw values
-	mu     sync.Mutex  // guards links while row groups are read at once
+	mu     sync.Mutex  // guards links and keyBufs while row groups are read at once
 	links  [][]string  // by personRec.links−1
+	// keyBufs hold the records' keys: a record's is
+	// keyBufs[kbuf][koff:koff+klen]. A buffer is not changed once its
+	// records are made, so a key can be read as a string without a copy.
+	keyBufs [][]byte
 }
 
 type personRec struct {
-	key      string
 	nhs      uint64 // as written in the source (packNHS)
+	koff     uint32 // the key: see Persons.keyBufs
+	kbuf     uint32
+	klen     uint32
 	given    uint32 // dictionary ids of the raw values; 0 is ""
 	family   uint32
 	sex      uint32
@@ -37,7 +48,7 @@ type personRec struct {
 
 // NewPersons returns an empty set with room for n records.
 func NewPersons(n int) *Persons {
-	return &Persons{recs: make([]personRec, 0, n), dict: newDictionary()}
+	return &Persons{recs: make([]personRec, 0, n), dict: newDictionary(), keyBufs: [][]byte{nil}}
 }
 
 // PersonsOf holds recs compactly.
@@ -57,7 +68,7 @@ func (p *Persons) Len() int { return len(p.recs) }
 func (p *Persons) Record(i int) Record {
 	r := &p.recs[i]
 	g := p.groups[r.group]
-	out := Record{Source: g.source, System: g.system, Entity: g.entity, RecordKey: r.key, NHSNumber: p.nhs(r),
+	out := Record{Source: g.source, System: g.system, Entity: g.entity, RecordKey: p.key(r), NHSNumber: p.nhs(r),
 		GivenName: p.dict.get(r.given), Family: p.dict.get(r.family), Sex: p.dict.get(r.sex), Postcode: p.dict.get(r.postcode)}
 	if r.dob != noDate {
 		out.BirthDate = arrow.Date32(r.dob).ToTime()
@@ -81,15 +92,55 @@ func (p *Persons) groupOf(source, system, entity string, gi *groupIndex) uint16 
 	return groupOf(&p.groups, source, system, entity, gi)
 }
 
-// pack makes r compact; groups are added serially only.
+// key is r's record key, a string over its buffer (no copy).
+func (p *Persons) key(r *personRec) string {
+	if r.klen == 0 {
+		return ""
+	}
+	return unsafe.String(&p.keyBufs[r.kbuf][r.koff], r.klen)
+}
+
+// newKeyBuf adds a buffer of keys to come and returns its number.
+func (p *Persons) newKeyBuf() uint32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.keyBufs) == math.MaxUint32 {
+		panic("personindex: more than 4 billion buffers of record keys")
+	}
+	p.keyBufs = append(p.keyBufs, nil)
+	return uint32(len(p.keyBufs) - 1)
+}
+
+// setKeyBuf sets buffer n's keys, once its records are made.
+func (p *Persons) setKeyBuf(n uint32, b []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.keyBufs[n] = b
+}
+
+// keyAt appends key to buf, for a record of buffer n, and sets r's key.
+func keyAt(buf []byte, n uint32, key string, r *personRec) ([]byte, error) {
+	if uint64(len(buf))+uint64(len(key)) > math.MaxUint32 {
+		return buf, fmt.Errorf("more than 4 GiB of record keys in one buffer")
+	}
+	r.kbuf, r.koff, r.klen = n, uint32(len(buf)), uint32(len(key))
+	return append(buf, key...), nil
+}
+
+// pack makes r compact; records are added serially only (their groups
+// and keys: keys go to buffer 0).
 func (p *Persons) pack(r *Record, gi *groupIndex) personRec {
-	pr := personRec{key: r.RecordKey, nhs: p.packNHS(r.NHSNumber), group: p.groupOf(r.Source, r.System, r.Entity, gi), dob: noDate,
+	pr := personRec{nhs: p.packNHS(r.NHSNumber), group: p.groupOf(r.Source, r.System, r.Entity, gi), dob: noDate,
 		given: p.dict.id(r.GivenName), family: p.dict.id(r.Family), sex: p.dict.id(r.Sex), postcode: p.dict.id(r.Postcode)}
 	if !r.BirthDate.IsZero() {
 		pr.dob = dayOf(r.BirthDate)
 	}
 	if len(r.Links) > 0 {
 		pr.links = p.addLinks(r.Links)
+	}
+	var err error
+	if p.keyBufs[0], err = keyAt(p.keyBufs[0], 0, r.RecordKey, &pr); err != nil {
+		panic("personindex: " + err.Error())
 	}
 	return pr
 }

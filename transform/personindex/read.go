@@ -1,6 +1,7 @@
 package personindex
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -183,6 +184,8 @@ func personUnits(lake string, ps PersonSource) ([]parquetUnit, SnapshotUse, erro
 // of the first: files are read in run order and rows in their order
 // within a file.
 //
+// Calls on one dst must not run at once.
+//
 // Records are read straight into dst, each row group into its own stretch,
 // then closed up in place: with dst sized by PersonRows nothing is copied
 // to a second slice. At 3,000,000 persons the copies (row groups' records,
@@ -214,8 +217,13 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	recs := slices.Grow(dst.recs, off[len(units)])[:base+off[len(units)]]
 	dst.recs = recs[:base]
 	got := make([]int, len(units))
+	firstBuf := len(dst.keyBufs)
 	err = forEachUnit(ctx, len(units), func(u int) error {
 		out := recs[base+off[u] : base+off[u+1]]
+		// The row group's keys go to a buffer of its own, set once read.
+		kn := dst.newKeyBuf()
+		keys := make([]byte, 0, 16*len(out))
+		defer func() { dst.setKeyBuf(kn, bytes.Clone(keys)) }()
 		add := func(r personRec) error {
 			if got[u] == len(out) {
 				return fmt.Errorf("%s row group %d has more rows than its metadata says (%d)", units[u].path, units[u].group, len(out))
@@ -227,18 +235,25 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 		// values makes a record of the person columns from c[at:]. The key
 		// is copied: it would keep the batch's buffers. The other values
 		// are kept once each in dst.dict, or packed (the NHS number).
-		values := func(rk string, c []arrow.Array, at, i int) personRec {
-			r := personRec{key: strings.Clone(rk), nhs: dst.packNHS(str(c[at], i)), group: group, dob: noDate,
+		values := func(rk string, c []arrow.Array, at, i int) (personRec, error) {
+			r := personRec{nhs: dst.packNHS(str(c[at], i)), group: group, dob: noDate,
 				given: dst.dict.id(str(c[at+1], i)), family: dst.dict.id(str(c[at+2], i)),
 				sex: dst.dict.id(str(c[at+4], i)), postcode: dst.dict.id(str(c[at+5], i))}
 			if d := c[at+3]; !d.IsNull(i) {
 				r.dob = int32(d.(*array.Date32).Value(i))
 			}
-			return r
+			var err error
+			if keys, err = keyAt(keys, kn, rk, &r); err != nil {
+				return r, fmt.Errorf("%s row group %d: %w", units[u].path, units[u].group, err)
+			}
+			return r, nil
 		}
 		if units[u].snapshot {
 			return readParquet(ctx, units[u].path, snapshotColumns, []int{units[u].group}, mem, func(c []arrow.Array, i int) error {
-				r := values(str(c[0], i), c, 1, i)
+				r, err := values(str(c[0], i), c, 1, i)
+				if err != nil {
+					return err
+				}
 				if l := list(c[len(c)-1], i); len(l) > 0 {
 					for j := range l {
 						l[j] = strings.Clone(l[j])
@@ -260,7 +275,10 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 			if rk == "" || strings.Trim(rk, "/") == "" {
 				return nil // no key: the connector has already counted it
 			}
-			r := values(rk, c, k, i)
+			r, err := values(rk, c, k, i)
+			if err != nil {
+				return err
+			}
 			if ps.LinksColumn != "" {
 				var links []string
 				for _, ref := range list(c[n+2], i) {
@@ -285,7 +303,7 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	// key of a source, about 50 bytes a record, was the read's peak at
 	// millions of records; sorting by the keys themselves took longer),
 	// then closed up in place: a record is only ever moved down.
-	keyOf := func(p int32) string { return recs[base+int(p)].key }
+	keyOf := func(p int32) string { return dst.key(&recs[base+int(p)]) }
 	hashed := make([]hashPos, 0, sum(got))
 	seed := maphash.MakeSeed()
 	for u := range units {
@@ -316,6 +334,28 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	}
 	clear(recs[w:])
 	dst.recs = recs[:w]
+	if w-base < sum(got) {
+		// The keys of the readings dropped are still in the row groups'
+		// buffers: the source's records' keys are copied to one of their
+		// own, and those buffers go.
+		n := 0
+		for i := base; i < w; i++ {
+			n += int(recs[i].klen)
+		}
+		kn := dst.newKeyBuf()
+		keys := make([]byte, 0, n)
+		for i := base; i < w; i++ {
+			r := &recs[i]
+			var err error
+			if keys, err = keyAt(keys, kn, dst.key(r), r); err != nil {
+				return use, fmt.Errorf("reading %s.%s: %w", ps.Source, ps.Entity, err)
+			}
+		}
+		dst.setKeyBuf(kn, keys)
+		for b := firstBuf; b < int(kn); b++ {
+			dst.keyBufs[b] = nil
+		}
+	}
 	// The snapshot is written before the merges add to the links: they are
 	// read from their own landing every run.
 	if ps.SnapshotRun != "" && (use.From != "" || manyFiles(units) || w-base < sum(got)) {

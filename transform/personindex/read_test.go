@@ -176,8 +176,8 @@ func TestReadPersons(t *testing.T) {
 		}
 		// The tail past the records holds no stale copies.
 		for i, r := range dst.recs[len(dst.recs):cap(dst.recs)] {
-			if r.key != "" {
-				t.Errorf("byFile=%v: slot %d past the end still holds %s", tc.byFile, len(dst.recs)+i, r.key)
+			if r != (personRec{}) {
+				t.Errorf("byFile=%v: slot %d past the end still holds %s", tc.byFile, len(dst.recs)+i, dst.key(&r))
 			}
 		}
 	}

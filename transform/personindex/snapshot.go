@@ -134,7 +134,7 @@ func writeSnapshot(lake, runID string, ps PersonSource, p *Persons, lo, hi int, 
 		return func(i int) string { return p.dict.get(f(&recs[i])) }
 	}
 	cols := []column{
-		strCol("record_key", func(i int) string { return recs[i].key }),
+		strCol("record_key", func(i int) string { return p.key(&recs[i]) }),
 		strCol("nhs_number", func(i int) string { return p.nhs(&recs[i]) }),
 		strCol("given_name", dict(func(r *personRec) uint32 { return r.given })),
 		strCol("family_name", dict(func(r *personRec) uint32 { return r.family })),
