@@ -346,6 +346,22 @@ func assignIDs(links *Links, cluster []int32, nc int, prev *Previous) ([]int64, 
 
 	// Each record's previous person id (0: none).
 	prevOf := prev.records(links)
+	// The NHS numbers of the clusters none of whose records had a previous
+	// id, and the ids the last index gave them.
+	var want []uint64
+	if prev.hasNHS() {
+		for c := range nc {
+			if !slices.ContainsFunc(members(c), func(i int32) bool { return prevOf[i] != 0 }) {
+				for _, i := range members(c) {
+					if n := links.recs[i].nhs; n != 0 && n&nhsText == 0 {
+						want = append(want, n)
+					}
+				}
+			}
+		}
+	}
+	nhsOf := prev.nhsIDs(want)
+	want = nil
 
 	// Candidate ids of each cluster, most held by its records first (ties
 	// to the smaller id), in one flat slice: most clusters have one, their
@@ -389,7 +405,7 @@ func assignIDs(links *Links, cluster []int32, nc int, prev *Previous) ([]int64, 
 		if len(counts) == 0 {
 			for _, i := range members(c) {
 				if n := links.recs[i].nhs; n != 0 && n&nhsText == 0 {
-					if p, ok := prev.nhsID(n); ok {
+					if p, ok := nhsOf[n]; ok {
 						add(p)
 					}
 				}

@@ -25,8 +25,11 @@ import (
 // same took 260 MB of the person index's heap.
 type Previous struct {
 	groups map[string]*prevGroup // source\x00entity → its records
-	nhs    []nhsID               // ascending NHS number, one entry per number
-	MaxID  int64
+	// nhs holds, ascending, one entry per NHS number, the numbers of the
+	// previous records, or with matched those of the records not marked in
+	// its sameNHS.
+	nhs   []nhsID
+	MaxID int64
 	// Run is the index run read; "" when there was none.
 	Run string
 	// matched, when set, is the previous index already matched with this
@@ -41,6 +44,11 @@ type prevMatched struct {
 	links *Links
 	of    []int64      // each link's previous person id (0: none)
 	gone  []goneRecord // previous records no link has, by source, entity and key
+	// sameNHS marks, one bit a link, the links whose previous record had
+	// their NHS number: Previous.nhs then holds only the others' numbers
+	// (the records gone or whose number changed), and nhsIDs finds these
+	// from the links. Every previous record's number took 16 bytes.
+	sameNHS []uint64
 }
 
 // prevGroup holds the previous ids of one source and entity's records,
@@ -170,17 +178,47 @@ func (p *Previous) NHS(n string) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return p.nhsID(v)
+	id, ok := p.nhsIDs([]uint64{v})[v]
+	return id, ok
 }
 
-// nhsID is NHS for a number as an integer.
-func (p *Previous) nhsID(v uint64) (int64, bool) {
-	i, found := slices.BinarySearchFunc(p.nhs, v, func(e nhsID, v uint64) int { return cmp.Compare(e.nhs, v) })
-	if !found {
-		return 0, false
+// nhsIDs returns, for each NHS number of want (as integers) that records
+// of the last index had, the smallest person id it gave them. With the
+// index matched with the links, the links are walked once for the numbers
+// their previous records shared with them.
+func (p *Previous) nhsIDs(want []uint64) map[uint64]int64 {
+	out := map[uint64]int64{}
+	if len(want) == 0 {
+		return out
 	}
-	return p.nhs[i].id, true
+	for _, v := range want {
+		if i, found := slices.BinarySearchFunc(p.nhs, v, func(e nhsID, v uint64) int { return cmp.Compare(e.nhs, v) }); found {
+			out[v] = p.nhs[i].id
+		}
+	}
+	if m := p.matched; m != nil {
+		set := make(map[uint64]struct{}, len(want))
+		for _, v := range want {
+			set[v] = struct{}{}
+		}
+		for j, id := range m.of {
+			if m.sameNHS[j/64]&(1<<(j%64)) == 0 {
+				continue
+			}
+			v := m.links.recs[j].nhs
+			if _, ok := set[v]; !ok {
+				continue
+			}
+			if cur, ok := out[v]; !ok || id < cur {
+				out[v] = id
+			}
+		}
+	}
+	return out
 }
+
+// hasNHS reports whether the last index had any NHS number.
+func (p *Previous) hasNHS() bool { return len(p.nhs) > 0 || p.matched != nil }
 
 // nhsValue is a normalised NHS number (ten digits) as an integer.
 func nhsValue(n string) (uint64, bool) {
@@ -212,7 +250,7 @@ func ReadPreviousFor(ctx context.Context, lake string, mem memory.Allocator, lin
 	}
 	n := links.Len()
 	p := &Previous{Run: id}
-	m := &prevMatched{links: links, of: make([]int64, n)}
+	m := &prevMatched{links: links, of: make([]int64, n), sameNHS: make([]uint64, (n+63)/64)}
 	at := 0 // the first link not yet passed
 	var lastSource, lastEntity string
 	var lastKey []byte // copied: the strings read share the batch's buffers
@@ -234,8 +272,9 @@ func ReadPreviousFor(ctx context.Context, lake string, mem memory.Allocator, lin
 			for at < n && links.compare(at, source, entity, key) < 0 {
 				at++ // a link with no previous record
 			}
+			matched := -1
 			if at < n && links.compare(at, source, entity, key) == 0 {
-				m.of[at] = pid
+				m.of[at], matched = pid, at
 				at++
 			} else {
 				m.gone = append(m.gone, goneRecord{lastSource, lastEntity, string(lastKey), pid})
@@ -245,7 +284,11 @@ func ReadPreviousFor(ctx context.Context, lake string, mem memory.Allocator, lin
 				if !ok {
 					return errors.New("an nhs_number that is not ten digits (value withheld)")
 				}
-				p.nhs = append(p.nhs, nhsID{v, pid})
+				if matched >= 0 && links.recs[matched].nhs == v {
+					m.sameNHS[matched/64] |= 1 << (matched % 64)
+				} else {
+					p.nhs = append(p.nhs, nhsID{v, pid})
+				}
 			}
 			p.MaxID = max(p.MaxID, pid)
 			return nil
