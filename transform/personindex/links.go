@@ -20,10 +20,10 @@ import (
 // source, entity and record key, held compactly: a night holds one for
 // every current record while it matches and writes. Strings that repeat
 // (names, postcodes, sex, status, source) are kept once and referred to by
-// number, rules by a small code, the NHS number as an integer and the date
-// of birth as a day, and the record keys are packed into one buffer. A
-// record takes 44 bytes and its key's bytes while it is matched, and 16
-// more once placed (person id and weight), where a Link
+// number, sex, status, rules and groups by a byte, the NHS number as an
+// integer and the date of birth as a day, and the record keys are packed
+// into one buffer. A record takes 36 bytes and its key's bytes while it is
+// matched, and 16 more once placed (person id and weight), where a Link
 // takes 232 and its standardised strings about 100 more: at 3,000,000
 // persons (4.1 million records) that was a gigabyte of the index's heap.
 type Links struct {
@@ -36,6 +36,7 @@ type Links struct {
 	groups []linkGroup
 	rules  []string // by code; 0 is ""
 	dict   *dictionary
+	codes  codes // sex and status
 	// person and weight are each record's person id and placing weight,
 	// by position: made when the first is set, once the matcher, whose
 	// columns are live while the links are, is done (16 bytes a record).
@@ -54,11 +55,65 @@ type slimLink struct {
 	family   uint32
 	postcode uint32
 	district uint32
-	sex      uint32
-	status   uint32
 	dob      int32 // days since 1970 (arrow.Date32); noDate when unknown
-	group    uint16
-	rule     uint16
+	// The few values of these are numbered: sex and the NHS number's
+	// status in Links.codes, groups and rules in their slices. As
+	// dictionary ids and 16-bit numbers they took 8 bytes more a record.
+	sex    uint8
+	status uint8
+	group  uint8
+	rule   uint8
+}
+
+// maxGroups is how many sources and entities an index can hold, and
+// maxRules how many match rules: each is numbered in a byte.
+const (
+	maxGroups = 256
+	maxRules  = 256
+)
+
+// fixedCodes are the values of sex and of the NHS number's status that
+// standardising gives, numbered in every Links alike.
+var fixedCodes = [...]string{"", standardise.SexMale, standardise.SexFemale, standardise.SexIndeterminate, standardise.SexUnknown,
+	"valid", "missing", "invalid_check_digit", "dummy", "invalid_format"}
+
+const (
+	codeValid   uint8 = 5
+	codeMissing uint8 = 6
+)
+
+// codes numbers the values of sex and status: fixedCodes, then any other
+// (only from LinksOf), safely from several goroutines.
+type codes struct {
+	mu    sync.Mutex
+	extra []string
+}
+
+func (c *codes) code(s string) uint8 {
+	for i, v := range fixedCodes {
+		if v == s {
+			return uint8(i)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, v := range c.extra {
+		if v == s {
+			return uint8(len(fixedCodes) + i)
+		}
+	}
+	if len(fixedCodes)+len(c.extra) == 256 {
+		panic("personindex: more than 256 distinct values of sex and NHS number status")
+	}
+	c.extra = append(c.extra, strings.Clone(s))
+	return uint8(len(fixedCodes) + len(c.extra) - 1)
+}
+
+func (c *codes) get(x uint8) string {
+	if int(x) < len(fixedCodes) {
+		return fixedCodes[x]
+	}
+	return c.extra[int(x)-len(fixedCodes)]
 }
 
 const (
@@ -79,9 +134,9 @@ func (ls *Links) At(i int) Link {
 	l := &ls.recs[i]
 	g := ls.groups[l.group]
 	return Link{Source: g.source, System: g.system, Entity: g.entity, RecordKey: ls.key(i), PersonID: ls.personID(i),
-		Rule: ls.rules[l.rule], Weight: ls.weightOf(i), NHSNumber: ls.nhsNumber(i), NHSStatus: ls.dict.get(l.status),
+		Rule: ls.rules[l.rule], Weight: ls.weightOf(i), NHSNumber: ls.nhsNumber(i), NHSStatus: ls.codes.get(l.status),
 		GivenName: ls.dict.get(l.given), Family: ls.dict.get(l.family), BirthDate: ls.birthDate(i),
-		Sex: ls.dict.get(l.sex), Postcode: ls.dict.get(l.postcode), District: ls.dict.get(l.district)}
+		Sex: ls.codes.get(l.sex), Postcode: ls.dict.get(l.postcode), District: ls.dict.get(l.district)}
 }
 
 // Slice returns every record as a Link (for tests and small indexes).
@@ -247,8 +302,9 @@ func (ls *Links) placedWeight(i int) float64 {
 func (ls *Links) setRule(i int, rule string, w float64) {
 	c := slices.Index(ls.rules, rule)
 	if c < 0 {
-		if len(ls.rules) == math.MaxUint16 {
-			panic("personindex: more than 65,535 match rules")
+		if len(ls.rules) == maxRules {
+			// BuildMatchedPersons refuses a model with this many rules.
+			panic("personindex: more than 256 match rules")
 		}
 		c = len(ls.rules)
 		ls.rules = append(ls.rules, rule)
@@ -256,7 +312,7 @@ func (ls *Links) setRule(i int, rule string, w float64) {
 	if ls.weight == nil {
 		ls.weight = make([]float64, len(ls.recs))
 	}
-	ls.recs[i].rule, ls.weight[i] = uint16(c), w
+	ls.recs[i].rule, ls.weight[i] = uint8(c), w
 }
 
 func newLinks(n int) *Links {
@@ -270,9 +326,9 @@ func LinksOf(links []Link) *Links {
 	gi := groupIndex{}
 	for i := range links {
 		l := &links[i]
-		s := slimLink{group: ls.groupOf(l.Source, l.System, l.Entity, &gi), dob: noDate,
+		s := slimLink{group: uint8(ls.groupOf(l.Source, l.System, l.Entity, &gi)), dob: noDate,
 			given: ls.dict.id(l.GivenName), family: ls.dict.id(l.Family), postcode: ls.dict.id(l.Postcode), district: ls.dict.id(l.District),
-			sex: ls.dict.id(l.Sex), status: ls.dict.id(l.NHSStatus)}
+			sex: ls.codes.code(l.Sex), status: ls.codes.code(l.NHSStatus)}
 		if v, ok := nhsValue(l.NHSNumber); ok && v != 0 {
 			s.nhs = v
 		} else if l.NHSNumber != "" {
@@ -314,8 +370,9 @@ func groupOf(groups *[]linkGroup, source, system, entity string, gi *groupIndex)
 			return uint16(j)
 		}
 	}
-	if len(gs) == math.MaxUint16 {
-		panic("personindex: more than 65,535 sources and entities")
+	if len(gs) == maxGroups {
+		// ReadPersons refuses more, with an error.
+		panic("personindex: more than 256 sources and entities")
 	}
 	*groups = append(gs, want)
 	gi.last, gi.ok = len(gs), true
@@ -333,10 +390,10 @@ func standardisedLinks(recs *Persons) *Links {
 			r := &recs.recs[i]
 			nhs, status := nhsStatus(recs.nhs(r))
 			pc := standardise.ParsePostcode(recs.dict.get(r.postcode))
-			s := slimLink{group: r.group, dob: r.dob,
+			s := slimLink{group: uint8(r.group), dob: r.dob,
 				given: ls.dict.id(standardise.Name(recs.dict.get(r.given))), family: ls.dict.id(standardise.Name(recs.dict.get(r.family))),
 				postcode: ls.dict.id(pc.Full), district: ls.dict.id(pc.District),
-				sex: ls.dict.id(standardise.Sex(recs.dict.get(r.sex))), status: ls.dict.id(status)}
+				sex: ls.codes.code(standardise.Sex(recs.dict.get(r.sex))), status: ls.codes.code(status)}
 			if v, ok := nhsValue(nhs); ok {
 				s.nhs = v
 			}
@@ -416,17 +473,4 @@ func (d *dictionary) seal() {
 		d.shards[i].ids = nil
 		d.shards[i].vals = slices.Clip(d.shards[i].vals)
 	}
-}
-
-// lookup returns the id of s without adding it (after seal too), or an id
-// no value has.
-func (d *dictionary) lookup(s string) uint32 {
-	if s == "" {
-		return 0
-	}
-	sh := uint32(maphash.String(d.seed, s) & (dictShards - 1))
-	if i := slices.Index(d.shards[sh].vals[1:], s); i >= 0 {
-		return sh<<dictLocalBits | uint32(i+1)
-	}
-	return math.MaxUint32
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/sharedcare/sharedcare/transform/standardise"
 )
@@ -91,13 +92,6 @@ func TestStandardisedLinksAsLinks(t *testing.T) {
 		if got, w := ls.At(i), want[i]; !sameLink(got, w) {
 			t.Fatalf("record %d:\n got %+v\nwant %+v", i, got, w)
 		}
-	}
-	valid := ls.dict.lookup("valid")
-	if valid == math.MaxUint32 || ls.dict.get(valid) != "valid" {
-		t.Errorf("lookup(valid) = %d", valid)
-	}
-	if ls.dict.lookup("no such value") != math.MaxUint32 {
-		t.Error("lookup of an absent value found one")
 	}
 }
 
@@ -184,5 +178,34 @@ func TestLinksFind(t *testing.T) {
 	dup[300].RecordKey = dup[299].RecordKey
 	if d := LinksOf(dup).duplicate(); d != "" {
 		t.Errorf("duplicate() = %q for one key in two entities or sources", d)
+	}
+}
+
+// TestCodes: the codes the index counts statuses by name them, every value
+// of sex and status standardising gives has a fixed code, and others get
+// codes of their own.
+func TestCodes(t *testing.T) {
+	if fixedCodes[codeValid] != "valid" || fixedCodes[codeMissing] != "missing" {
+		t.Fatalf("codeValid names %q, codeMissing %q", fixedCodes[codeValid], fixedCodes[codeMissing])
+	}
+	var c codes
+	for _, raw := range []string{"", "0000000000", "9434765919", "1", "12 34"} {
+		_, status := nhsStatus(raw)
+		if x := c.code(status); int(x) >= len(fixedCodes) || c.get(x) != status {
+			t.Errorf("status %q: code %d", status, x)
+		}
+	}
+	for _, raw := range []string{"m", "Female", "9", "x", ""} {
+		sex := standardise.Sex(raw)
+		if x := c.code(sex); int(x) >= len(fixedCodes) || c.get(x) != sex {
+			t.Errorf("sex %q: code %d", sex, x)
+		}
+	}
+	a, b := c.code("other"), c.code("another")
+	if a == b || c.code("other") != a || c.get(a) != "other" || c.get(b) != "another" {
+		t.Errorf("other values: codes %d, %d", a, b)
+	}
+	if unsafe.Sizeof(slimLink{}) != 32 {
+		t.Errorf("a link takes %d bytes, want 32", unsafe.Sizeof(slimLink{}))
 	}
 }

@@ -180,6 +180,11 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	if opt.Model == nil {
 		opt.Model = match.DefaultModel()
 	}
+	// A record's rule is numbered in a byte: the model's rules, and
+	// singleton, probabilistic, source_link and clerical.
+	if n := len(opt.Model.Rules); n > maxRules-5 {
+		return nil, fmt.Errorf("matching model %s has %d rules; the person index takes at most %d", opt.Model.Name, n, maxRules-5)
+	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -237,7 +242,7 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 			return ""
 		},
 		"sex": func(i int) string {
-			if s := links.dict.get(links.recs[i].sex); s != standardise.SexUnknown {
+			if s := links.codes.get(links.recs[i].sex); s != standardise.SexUnknown {
 				return s
 			}
 			return ""
@@ -285,15 +290,14 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 		}
 	}
 	var st Stats
-	valid, missing := links.dict.lookup("valid"), links.dict.lookup("missing")
 	for i := range links.recs {
 		if links.recs[i].rule == 0 {
 			links.setRule(i, "singleton", math.NaN())
 		}
 		switch links.recs[i].status {
-		case valid:
+		case codeValid:
 			st.ValidNHS++
-		case missing:
+		case codeMissing:
 			st.MissingNHS++
 		default:
 			st.InvalidNHS++

@@ -208,6 +208,9 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	if err != nil {
 		return use, err
 	}
+	if len(dst.groups) == maxGroups && !slices.Contains(dst.groups, linkGroup{ps.Source, ps.System, ps.Entity}) {
+		return use, fmt.Errorf("reading %s.%s: more than %d sources and entities of person records; the person index holds at most %d", ps.Source, ps.Entity, maxGroups, maxGroups)
+	}
 	group := dst.groupOf(ps.Source, ps.System, ps.Entity, &groupIndex{})
 	base := len(dst.recs)
 	off := make([]int, len(units)+1)

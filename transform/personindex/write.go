@@ -198,11 +198,11 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 		strCol("match_rule", links.rule),
 		float64Col("match_weight", links.placedWeight),
 		strCol("nhs_number", links.nhsNumber),
-		strCol("nhs_number_status", dict(func(l *slimLink) uint32 { return l.status })),
+		strCol("nhs_number_status", func(r int) string { return links.codes.get(links.recs[r].status) }),
 		strCol("given_name", dict(func(l *slimLink) uint32 { return l.given })),
 		strCol("family_name", dict(func(l *slimLink) uint32 { return l.family })),
 		dateCol("date_of_birth", links.birthDate),
-		strCol("sex", dict(func(l *slimLink) uint32 { return l.sex })),
+		strCol("sex", func(r int) string { return links.codes.get(links.recs[r].sex) }),
 		strCol("postcode", dict(func(l *slimLink) uint32 { return l.postcode })),
 		strCol("postcode_district", dict(func(l *slimLink) uint32 { return l.district })),
 	}
