@@ -1,6 +1,7 @@
 package match
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -64,6 +65,9 @@ func (r *Result) Explain(a, b string) (Explanation, error) {
 	ib, ok := r.find(b)
 	if !ok {
 		return Explanation{}, fmt.Errorf("explaining: no record %q", b)
+	}
+	if r.p == nil {
+		return Explanation{}, errors.New("explaining: a packed result (Options.Packed) keeps no records to explain")
 	}
 	return explain(r.Model, r.p, r.sc, ia, ib, a, b), nil
 }

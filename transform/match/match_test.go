@@ -435,6 +435,31 @@ func TestEvidenceOnDemand(t *testing.T) {
 	if !tf {
 		t.Error("no pair had a term-frequency adjustment: the test does not cover them")
 	}
+
+	// Packed, the matcher drops its columns before clustering: the
+	// evidence, term frequencies included, is still worked out, and Explain
+	// says it cannot explain.
+	packed, err := Match(context.Background(), DefaultModel(), recs, Options{Packed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byIndex := map[[2]int][]Evidence{}
+	for _, p := range full.Pairs {
+		byIndex[[2]int{p.AIndex, p.BIndex}] = p.Evidence
+	}
+	pev := packed.EvidenceFunc()
+	if packed.Packed.Len() == 0 {
+		t.Fatal("no packed pairs")
+	}
+	for i := range packed.Packed.Len() {
+		p := packed.Packed.At(i)
+		if got, want := pev(p), byIndex[[2]int{p.AIndex, p.BIndex}]; !reflect.DeepEqual(got, want) {
+			t.Fatalf("packed pair %d~%d: evidence\n got %+v\nwant %+v", p.AIndex, p.BIndex, got, want)
+		}
+	}
+	if _, err := packed.Explain(recs[0].ID, recs[1].ID); err == nil {
+		t.Error("a packed result explained a pair")
+	}
 }
 
 // TestNHSNumbersHeldAsNumbers checks that NHS numbers, which the matcher

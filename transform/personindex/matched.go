@@ -276,34 +276,10 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	if prev == nil {
 		prev = &Previous{}
 	}
-	// Each record's rule is that of its strongest link within its cluster
-	// (the strongest so far is the weight set with its rule).
-	for pi := range out.Pairs.Len() {
-		p := out.Pairs.At(pi)
-		if p.Band != match.BandLink || !p.SameCluster {
-			continue
-		}
-		for _, i := range [2]int{p.AIndex, p.BIndex} {
-			if links.recs[i].rule == 0 || p.Weight > links.weightOf(i) {
-				links.setRule(i, p.Rule, p.Weight)
-			}
-		}
-	}
+	// Ids are assigned before each record's rule and weight are set: the
+	// weights (8 bytes a record) are not then held beside what assigning
+	// needs, which was the index's peak at 10,000,000 persons.
 	var st Stats
-	for i := range links.recs {
-		if links.recs[i].rule == 0 {
-			links.setRule(i, "singleton", math.NaN())
-		}
-		switch links.recs[i].status {
-		case codeValid:
-			st.ValidNHS++
-		case codeMissing:
-			st.MissingNHS++
-		default:
-			st.InvalidNHS++
-		}
-	}
-	phase("rules")
 	ids, changes, fresh := assignIDs(links, cluster, clusters, prev)
 	size := make([]int32, clusters)
 	for _, c := range cluster {
@@ -318,6 +294,33 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	st.Records, st.Persons, st.NewPersons = links.Len(), clusters, fresh
 	st.ModelTrained = !opt.Trained
 	phase("assign ids")
+	// Each record's rule is that of its strongest link within its cluster
+	// (the strongest so far is the weight set with its rule).
+	for pi := range out.Pairs.Len() {
+		p := out.Pairs.At(pi)
+		if p.Band != match.BandLink || !p.SameCluster {
+			continue
+		}
+		for _, i := range [2]int{p.AIndex, p.BIndex} {
+			if links.recs[i].rule == 0 || p.Weight > links.weightOf(i) {
+				links.setRule(i, p.Rule, p.Weight)
+			}
+		}
+	}
+	for i := range links.recs {
+		if links.recs[i].rule == 0 {
+			links.setRule(i, "singleton", math.NaN())
+		}
+		switch links.recs[i].status {
+		case codeValid:
+			st.ValidNHS++
+		case codeMissing:
+			st.MissingNHS++
+		default:
+			st.InvalidNHS++
+		}
+	}
+	phase("rules")
 	out.Stats, out.Changes = st, changes
 	out.CompareWith(prev)
 	return out, nil
@@ -450,7 +453,8 @@ func assignIDs(links *Links, cluster []int32, nc int, prev *Previous) ([]int64, 
 		return cmp.Compare(a, b)
 	})
 	ids := make([]int64, nc)
-	used := newIDTable(prev.MaxID, len(cluster)) // previous id → 1 once a cluster has taken it
+	used := firstIn // reused: previous id → 1 once a cluster has taken it
+	used.clear()
 	for _, c := range order {
 		for _, id := range candsOf(int(c)) {
 			if used.get(id) == 0 {
@@ -514,6 +518,12 @@ func newIDTable(maxID int64, records int) *idTable {
 		return &idTable{dense: make([]int32, maxID+1)}
 	}
 	return &idTable{sparse: map[int64]int32{}}
+}
+
+// clear sets every id to 0.
+func (t *idTable) clear() {
+	clear(t.dense)
+	clear(t.sparse)
 }
 
 func (t *idTable) get(id int64) int32 {
