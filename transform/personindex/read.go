@@ -315,7 +315,7 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 			hashed = append(hashed, hashPos{maphash.String(seed, keyOf(p)), p})
 		}
 	}
-	sortHashPos(hashed)
+	sortOnTwoCores(hashed, byHashPos)
 	dropped := make([]uint64, (off[len(units)]+63)/64)
 	forEachKey(hashed, keyOf, func(ps []hashPos) {
 		if len(ps) > 1 {
@@ -374,7 +374,7 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 		for i := range hashed {
 			hashed[i] = hashPos{maphash.String(seed, keyOf(int32(i))), int32(i)}
 		}
-		sortHashPos(hashed)
+		sortOnTwoCores(hashed, byHashPos)
 		find := func(key string) (int, bool) {
 			h := maphash.String(seed, key)
 			i, _ := slices.BinarySearchFunc(hashed, h, func(x hashPos, h uint64) int { return cmp.Compare(x.h, h) })
@@ -412,34 +412,16 @@ type hashPos struct {
 	p int32
 }
 
-// sortHashPos sorts by hash, then position, in place: split by the
-// hashes' top bit, each half sorted on a core of its own.
-func sortHashPos(s []hashPos) {
-	by := func(x, y hashPos) int {
-		if c := cmp.Compare(x.h, y.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.p, y.p)
+// byHashPos orders by hash, then position.
+func byHashPos(x, y hashPos) int {
+	if c := cmp.Compare(x.h, y.h); c != 0 {
+		return c
 	}
-	lo, hi := 0, len(s)
-	for lo < hi {
-		switch {
-		case s[lo].h>>63 == 0:
-			lo++
-		case s[hi-1].h>>63 == 1:
-			hi--
-		default:
-			s[lo], s[hi-1] = s[hi-1], s[lo]
-		}
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(s[:lo], by) })
-	slices.SortFunc(s[lo:], by)
-	wg.Wait()
+	return cmp.Compare(x.p, y.p)
 }
 
 // forEachKey calls fn with the positions of each key, ascending, in s
-// sorted by sortHashPos; keys whose hashes collide are told apart by key.
+// sorted by byHashPos; keys whose hashes collide are told apart by key.
 func forEachKey(s []hashPos, key func(p int32) string, fn func([]hashPos)) {
 	for i := 0; i < len(s); {
 		e := i + 1

@@ -58,17 +58,22 @@ func writePersonLanding(t *testing.T, lake, rel string, rows []landedRow) {
 			}
 		}
 	}
+	writeBatch(t, filepath.Join(lake, filepath.FromSlash(rel)), b, parquet.WithMaxRowGroupLength(3))
+}
+
+// writeBatch writes what b holds as a Parquet file at path.
+func writeBatch(t *testing.T, path string, b *array.RecordBuilder, props ...parquet.WriterProperty) {
+	t.Helper()
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	p := filepath.Join(lake, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Create(p)
+	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(3)), pqarrow.DefaultWriterProps())
+	w, err := pqarrow.NewFileWriter(rec.Schema(), f, parquet.NewWriterProperties(props...), pqarrow.DefaultWriterProps())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,22 +96,7 @@ func writeMerges(t *testing.T, lake, rel string, rows [][2]string) {
 		b.Field(0).(*array.StringBuilder).Append(r[0])
 		b.Field(1).(*array.StringBuilder).Append(r[1])
 	}
-	rec := b.NewRecordBatch()
-	defer rec.Release()
-	f, err := os.Create(filepath.Join(lake, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeBatch(t, filepath.Join(lake, rel), b)
 }
 
 // TestReadPersons reads a landing of row groups of three rows into a slice
@@ -193,7 +183,7 @@ func TestForEachKey(t *testing.T) {
 	for p, k := range keys {
 		s = append(s, hashPos{hash[k], int32(p)})
 	}
-	sortHashPos(s)
+	sortOnTwoCores(s, byHashPos)
 	var got []string
 	forEachKey(s, func(p int32) string { return keys[p] }, func(ps []hashPos) {
 		g := keys[ps[0].p] + ":"
