@@ -137,15 +137,14 @@ func (bk *blocker) build(r int, ents []keyEntry, workers int) []keyEntry {
 
 // buildAll builds every rule once, so that the blocks skipped for size are
 // known for all of them (training asks, for each pair, which rules' blocks
-// it shares). It returns the buffer for reuse.
-func (bk *blocker) buildAll(workers int) []keyEntry {
+// it shares).
+func (bk *blocker) buildAll(workers int) {
 	ents := make([]keyEntry, 0, bk.p.n)
 	for r := range bk.rules() {
 		if bk.skipped[r] == nil {
 			ents = bk.build(r, ents, workers)
 		}
 	}
-	return ents
 }
 
 // sortKeyEntries sorts ents by key, then record, in place: with two

@@ -325,7 +325,6 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 			}
 		}
 	})
-	hashed = nil
 	w := base
 	for u := range units {
 		for j := range got[u] {
