@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -320,6 +322,12 @@ func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *pers
 			}
 			return prev, err
 		}}
+	// The records' demographics wait on disk, beside the index runs, while
+	// they are matched (24 bytes a record; the file has no name).
+	opt.SpillDir = filepath.Join(lake, "index")
+	if err := os.MkdirAll(opt.SpillDir, 0o700); err != nil {
+		return nil, err
+	}
 	if reuse {
 		if run, err := personindex.Latest(lake); err == nil {
 			if trained, o, err := personindex.ReadModel(lake, run); err == nil && o == origin {
@@ -426,6 +434,7 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 		return personindex.Stats{}, err
 	}
 	phase("match", "writing the index")
+	defer out.Close()
 	st := out.Stats
 	if err := personindex.WriteOutput(lake, runID, out, nil); err != nil {
 		return personindex.Stats{}, fmt.Errorf("writing person index: %w", err)

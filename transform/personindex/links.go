@@ -22,12 +22,19 @@ import (
 // (names, postcodes, sex, status, source) are kept once and referred to by
 // number, sex, status, rules and groups by a byte, the NHS number as an
 // integer and the date of birth as a day, and the record keys are packed
-// into one buffer. A record takes 36 bytes and its key's bytes while it is
-// matched, and 16 more once placed (person id and weight), where a Link
-// takes 232 and its standardised strings about 100 more: at 3,000,000
+// into one buffer. A record takes 16 bytes and its key's bytes while it is
+// matched, its demographics 24 more unless they are on disk (see
+// demographics), and 16 more once placed (person id and weight), where a
+// Link takes 232 and its standardised strings about 100 more: at 3,000,000
 // persons (4.1 million records) that was a gigabyte of the index's heap.
 type Links struct {
 	recs []slimLink
+	// demo holds each record's demographics, unless they were written to
+	// spill (standardisedLinks with a directory): only the matcher's
+	// columns, built once, and the person_link file read them, in record
+	// order, so between those they need not be in memory.
+	demo  []demo
+	spill *demoFile
 	// keys holds every record's key, one after another in record order,
 	// and keyEnd where each ends: a string apiece took 16 bytes in the
 	// link and 16 more for its bytes (keys are about 11 bytes long).
@@ -50,19 +57,23 @@ type slimLink struct {
 	// nhs is a valid NHS number's ten digits; 0 none. With nhsText set,
 	// the low bits are instead the dictionary id of a value that is not
 	// ten digits (only from LinksOf: the index normalises).
-	nhs      uint64
+	nhs uint64
+	// The few values of these are numbered: the NHS number's status in
+	// Links.codes, groups and rules in their slices. As dictionary ids and
+	// 16-bit numbers they took 8 bytes more a record.
+	status uint8
+	group  uint8
+	rule   uint8
+}
+
+// demo is a record's standardised demographics.
+type demo struct {
 	given    uint32 // dictionary ids; 0 is ""
 	family   uint32
 	postcode uint32
 	district uint32
 	dob      int32 // days since 1970 (arrow.Date32); noDate when unknown
-	// The few values of these are numbered: sex and the NHS number's
-	// status in Links.codes, groups and rules in their slices. As
-	// dictionary ids and 16-bit numbers they took 8 bytes more a record.
-	sex    uint8
-	status uint8
-	group  uint8
-	rule   uint8
+	sex      uint8 // in Links.codes
 }
 
 // maxGroups is how many sources and entities an index can hold, and
@@ -131,19 +142,26 @@ func (ls *Links) Len() int {
 
 // At returns record i as a Link.
 func (ls *Links) At(i int) Link {
+	d := ls.demoAt(i)
+	return ls.link(i, &d)
+}
+
+// link is record i as a Link, with its demographics d.
+func (ls *Links) link(i int, d *demo) Link {
 	l := &ls.recs[i]
 	g := ls.groups[l.group]
 	return Link{Source: g.source, System: g.system, Entity: g.entity, RecordKey: ls.key(i), PersonID: ls.personID(i),
 		Rule: ls.rules[l.rule], Weight: ls.weightOf(i), NHSNumber: ls.nhsNumber(i), NHSStatus: ls.codes.get(l.status),
-		GivenName: ls.dict.get(l.given), Family: ls.dict.get(l.family), BirthDate: ls.birthDate(i),
-		Sex: ls.codes.get(l.sex), Postcode: ls.dict.get(l.postcode), District: ls.dict.get(l.district)}
+		GivenName: ls.dict.get(d.given), Family: ls.dict.get(d.family), BirthDate: birthDate(d.dob),
+		Sex: ls.codes.get(d.sex), Postcode: ls.dict.get(d.postcode), District: ls.dict.get(d.district)}
 }
 
 // Slice returns every record as a Link (for tests and small indexes).
 func (ls *Links) Slice() []Link {
 	out := make([]Link, ls.Len())
+	demoOf := ls.demographics()
 	for i := range out {
-		out[i] = ls.At(i)
+		out[i] = ls.link(i, demoOf(i))
 	}
 	return out
 }
@@ -259,8 +277,8 @@ func tenDigits(v uint64) string {
 	return string(b[:])
 }
 
-func (ls *Links) birthDate(i int) time.Time {
-	d := ls.recs[i].dob
+// birthDate is a day (arrow.Date32) as a time; the zero time for noDate.
+func birthDate(d int32) time.Time {
 	if d == noDate {
 		return time.Time{}
 	}
@@ -316,7 +334,7 @@ func (ls *Links) setRule(i int, rule string, w float64) {
 }
 
 func newLinks(n int) *Links {
-	return &Links{recs: make([]slimLink, n), rules: []string{""}, dict: newDictionary()}
+	return &Links{recs: make([]slimLink, n), demo: make([]demo, n), rules: []string{""}, dict: newDictionary()}
 }
 
 // LinksOf holds links compactly. They must be ordered by source, entity
@@ -326,18 +344,18 @@ func LinksOf(links []Link) *Links {
 	gi := groupIndex{}
 	for i := range links {
 		l := &links[i]
-		s := slimLink{group: uint8(ls.groupOf(l.Source, l.System, l.Entity, &gi)), dob: noDate,
-			given: ls.dict.id(l.GivenName), family: ls.dict.id(l.Family), postcode: ls.dict.id(l.Postcode), district: ls.dict.id(l.District),
-			sex: ls.codes.code(l.Sex), status: ls.codes.code(l.NHSStatus)}
+		s := slimLink{group: uint8(ls.groupOf(l.Source, l.System, l.Entity, &gi)), status: ls.codes.code(l.NHSStatus)}
+		d := demo{dob: noDate, given: ls.dict.id(l.GivenName), family: ls.dict.id(l.Family), postcode: ls.dict.id(l.Postcode),
+			district: ls.dict.id(l.District), sex: ls.codes.code(l.Sex)}
 		if v, ok := nhsValue(l.NHSNumber); ok && v != 0 {
 			s.nhs = v
 		} else if l.NHSNumber != "" {
 			s.nhs = nhsText | uint64(ls.dict.id(l.NHSNumber))
 		}
 		if !l.BirthDate.IsZero() {
-			s.dob = dayOf(l.BirthDate)
+			d.dob = dayOf(l.BirthDate)
 		}
-		ls.recs[i] = s
+		ls.recs[i], ls.demo[i] = s, d
 		ls.setRule(i, l.Rule, l.Weight)
 		ls.setPersonID(i, l.PersonID)
 	}
@@ -380,30 +398,56 @@ func groupOf(groups *[]linkGroup, source, system, entity string, gi *groupIndex)
 }
 
 // standardisedLinks standardises recs (ordered as the index is) into
-// Links, in chunks on every core. Every record starts as a singleton.
-func standardisedLinks(recs *Persons) *Links {
-	ls := newLinks(recs.Len())
+// Links, in chunks on every core. Every record starts as a singleton. With
+// dir set, the records' demographics are written to a file there (see
+// demographics) rather than held.
+func standardisedLinks(recs *Persons, dir string) (*Links, error) {
+	n := recs.Len()
+	ls := &Links{recs: make([]slimLink, n), rules: []string{""}, dict: newDictionary()}
+	if dir == "" {
+		ls.demo = make([]demo, n)
+	} else {
+		var err error
+		if ls.spill, err = createDemoFile(dir); err != nil {
+			return nil, err
+		}
+	}
 	ls.groups = slices.Clone(recs.groups)
 	const chunk = 16384
-	forEachUnit(context.Background(), (recs.Len()+chunk-1)/chunk, func(c int) error {
-		for i := c * chunk; i < min(recs.Len(), (c+1)*chunk); i++ {
+	err := forEachUnit(context.Background(), (n+chunk-1)/chunk, func(c int) error {
+		lo, hi := c*chunk, min(n, (c+1)*chunk)
+		ds := ls.demo
+		if ls.spill != nil {
+			ds = make([]demo, hi-lo)
+		} else {
+			ds = ds[lo:hi]
+		}
+		for i := lo; i < hi; i++ {
 			r := &recs.recs[i]
 			nhs, status := nhsStatus(recs.nhs(r))
 			pc := standardise.ParsePostcode(recs.dict.get(r.postcode))
-			s := slimLink{group: uint8(r.group), dob: r.dob,
-				given: ls.dict.id(standardise.Name(recs.dict.get(r.given))), family: ls.dict.id(standardise.Name(recs.dict.get(r.family))),
-				postcode: ls.dict.id(pc.Full), district: ls.dict.id(pc.District),
-				sex: ls.codes.code(standardise.Sex(recs.dict.get(r.sex))), status: ls.codes.code(status)}
+			s := slimLink{group: uint8(r.group), status: ls.codes.code(status)}
 			if v, ok := nhsValue(nhs); ok {
 				s.nhs = v
 			}
 			ls.recs[i] = s
+			ds[i-lo] = demo{dob: r.dob,
+				given: ls.dict.id(standardise.Name(recs.dict.get(r.given))), family: ls.dict.id(standardise.Name(recs.dict.get(r.family))),
+				postcode: ls.dict.id(pc.Full), district: ls.dict.id(pc.District),
+				sex: ls.codes.code(standardise.Sex(recs.dict.get(r.sex)))}
+		}
+		if ls.spill != nil {
+			return ls.spill.writeAt(lo, ds)
 		}
 		return nil
 	})
+	if err != nil {
+		ls.Close()
+		return nil, err
+	}
 	ls.setKeys(func(i int) string { return recs.key(&recs.recs[i]) })
 	ls.dict.seal()
-	return ls
+	return ls, nil
 }
 
 // dictionary interns strings, safely from several goroutines: values are

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -87,11 +89,60 @@ func TestStandardisedLinksAsLinks(t *testing.T) {
 		recs = append(recs, r)
 	}
 	want := standardisedRef(recs)
-	ls := standardisedLinks(PersonsOf(recs))
+	ls, err := standardisedLinks(PersonsOf(recs), "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range want {
 		if got, w := ls.At(i), want[i]; !sameLink(got, w) {
 			t.Fatalf("record %d:\n got %+v\nwant %+v", i, got, w)
 		}
+	}
+
+	// With the demographics on disk: read alone, in record order across
+	// pages (smaller than a chunk here), and out of order.
+	defer func(n int) { demoPage = n }(demoPage)
+	demoPage = 1000
+	dir := t.TempDir()
+	spilled, err := standardisedLinks(PersonsOf(recs), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spilled.demo != nil || spilled.spill == nil {
+		t.Fatal("the demographics are in memory")
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 0 {
+		t.Errorf("the demographics' file is left in %s: %v", dir, es)
+	}
+	for i, got := range spilled.Slice() {
+		if !sameLink(got, want[i]) {
+			t.Fatalf("record %d from disk:\n got %+v\nwant %+v", i, got, want[i])
+		}
+	}
+	demoOf := spilled.demographics()
+	for _, i := range []int{39999, 5, 1000, 999, 0, 20000, 39000} {
+		if got, w := spilled.link(i, demoOf(i)), want[i]; !sameLink(got, w) {
+			t.Errorf("record %d out of order:\n got %+v\nwant %+v", i, got, w)
+		}
+		if got, w := spilled.At(i), want[i]; !sameLink(got, w) {
+			t.Errorf("record %d alone:\n got %+v\nwant %+v", i, got, w)
+		}
+	}
+	if err := spilled.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// Once closed, a read fails, and says so.
+	if err := spilled.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := spilled.Close(); err != nil {
+		t.Errorf("closing again: %v", err)
+	}
+	if l := spilled.At(7); l.GivenName != "" || !l.BirthDate.IsZero() || spilled.Err() == nil {
+		t.Errorf("a read after Close gave %+v, error %v", l, spilled.Err())
+	}
+	if _, err := standardisedLinks(PersonsOf(recs), filepath.Join(dir, "missing")); err == nil {
+		t.Error("no error for a spill directory that does not exist")
 	}
 }
 
@@ -205,7 +256,7 @@ func TestCodes(t *testing.T) {
 	if a == b || c.code("other") != a || c.get(a) != "other" || c.get(b) != "another" {
 		t.Errorf("other values: codes %d, %d", a, b)
 	}
-	if unsafe.Sizeof(slimLink{}) != 32 {
-		t.Errorf("a link takes %d bytes, want 32", unsafe.Sizeof(slimLink{}))
+	if unsafe.Sizeof(slimLink{}) != 16 || unsafe.Sizeof(demo{}) != 24 {
+		t.Errorf("a link takes %d bytes and its demographics %d, want 16 and 24", unsafe.Sizeof(slimLink{}), unsafe.Sizeof(demo{}))
 	}
 }

@@ -49,6 +49,11 @@ type MatchOptions struct {
 	// pipeline's index then never holds it beside the matcher's own
 	// columns, nor its record keys beside the links.
 	Previous func(*Links) (*Previous, error)
+	// SpillDir, when set, is a directory where the index keeps the
+	// records' standardised demographics on disk (24 bytes a record, in a
+	// file unlinked once made) rather than in memory: the matcher reads
+	// them once, and WriteOutput once more. Output.Close lets go of them.
+	SpillDir string
 }
 
 // Output is a matched person index.
@@ -75,6 +80,10 @@ type Output struct {
 
 	evidence func(match.Pair) []match.Evidence
 }
+
+// Close lets go of the file where the index kept the records'
+// demographics (MatchOptions.SpillDir), once o is written.
+func (o *Output) Close() error { return o.Links.Close() }
 
 // RecordID is the id of the record at position i of o.Links.
 func (o *Output) RecordID(i int) string { return o.Links.recordID(i) }
@@ -197,7 +206,17 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	recs.dict.seal() // every record is in
 	sortRecords(recs)
 	phase("sort")
-	links := standardisedLinks(recs)
+	links, err := standardisedLinks(recs, opt.SpillDir)
+	if err != nil {
+		return nil, fmt.Errorf("standardising person records: %w", err)
+	}
+	// Nothing below keeps links when it fails.
+	ok := false
+	defer func() {
+		if !ok {
+			links.Close()
+		}
+	}()
 	phase("standardise")
 	// The matcher reads the fields from links, which hold them
 	// standardised (it standardises them again, to no change), not from
@@ -228,37 +247,51 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 		return nil, fmt.Errorf("matching: record id %q appears twice", id)
 	}
 	t.IDOf, t.Find = links.recordID, links.find
-	std := func(f func(r *slimLink) uint32) func(int) string {
-		return func(i int) string { return links.dict.get(f(&links.recs[i])) }
+	// The matcher builds each field's column on a goroutine of its own, in
+	// record order: each reads the demographics with its own reader.
+	std := func(f func(d *demo) uint32) func() func(int) string {
+		return func() func(int) string {
+			demoOf := links.demographics()
+			return func(i int) string { return links.dict.get(f(demoOf(i))) }
+		}
 	}
-	get := map[string]func(int) string{
-		"nhs_number":  links.nhsNumber, // valid numbers only: an invalid one is missing to the matcher too
-		"given_name":  std(func(r *slimLink) uint32 { return r.given }),
-		"family_name": std(func(r *slimLink) uint32 { return r.family }),
-		"dob": func(i int) string {
-			if d := links.birthDate(i); !d.IsZero() {
-				return d.Format("2006-01-02")
+	get := map[string]func() func(int) string{
+		"nhs_number":  func() func(int) string { return links.nhsNumber }, // valid numbers only: an invalid one is missing to the matcher too
+		"given_name":  std(func(d *demo) uint32 { return d.given }),
+		"family_name": std(func(d *demo) uint32 { return d.family }),
+		"dob": func() func(int) string {
+			demoOf := links.demographics()
+			return func(i int) string {
+				if d := birthDate(demoOf(i).dob); !d.IsZero() {
+					return d.Format("2006-01-02")
+				}
+				return ""
 			}
-			return ""
 		},
-		"sex": func(i int) string {
-			if s := links.codes.get(links.recs[i].sex); s != standardise.SexUnknown {
-				return s
+		"sex": func() func(int) string {
+			demoOf := links.demographics()
+			return func(i int) string {
+				if s := links.codes.get(demoOf(i).sex); s != standardise.SexUnknown {
+					return s
+				}
+				return ""
 			}
-			return ""
 		},
-		"postcode": std(func(r *slimLink) uint32 { return r.postcode }), // "" when not postcode-shaped
+		"postcode": std(func(d *demo) uint32 { return d.postcode }), // "" when not postcode-shaped
 	}
 	for _, f := range opt.Model.Fields {
 		g, ok := get[f.Name]
 		if !ok {
 			return nil, fmt.Errorf("matching model %s has field %s, which person records do not carry (they have nhs_number, given_name, family_name, dob, sex, postcode)", opt.Model.Name, f.Name)
 		}
-		t.Get[f.Name] = g
+		t.Get[f.Name] = g()
 	}
 	phase("table")
 	res, err := match.MatchTable(ctx, opt.Model, t, match.Options{Train: !opt.Trained, Seed: opt.Seed, Decisions: opt.Decisions, Logger: opt.Logger, Packed: true})
 	if err != nil {
+		return nil, err
+	}
+	if err := links.Err(); err != nil {
 		return nil, err
 	}
 	// Only these outlive the matcher: the Result itself holds the
@@ -323,6 +356,7 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	phase("rules")
 	out.Stats, out.Changes = st, changes
 	out.CompareWith(prev)
+	ok = true
 	return out, nil
 }
 

@@ -1,11 +1,18 @@
 package personindex
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/sharedcare/sharedcare/transform/nhsnumber"
 )
 
 func person(src, key, nhs, given, family string, dob time.Time, pc string) Record {
@@ -196,5 +203,88 @@ func TestIDTable(t *testing.T) {
 	}
 	if dense.get(5) != 0 || sparse.get(5) != 0 {
 		t.Error("an id never set is not 0")
+	}
+}
+
+// TestSpilledDemographicsMatchTheSame holds an index that keeps the
+// records' demographics on disk (MatchOptions.SpillDir) to one that holds
+// them: the same links, pairs and person_link file, and no file left.
+func TestSpilledDemographicsMatchTheSame(t *testing.T) {
+	defer func(n int) { demoPage = n }(demoPage)
+	demoPage = 97 // many pages
+	rng := rand.New(rand.NewPCG(5, 6))
+	pick := func(vals ...string) string { return vals[rng.IntN(len(vals))] }
+	var recs []Record
+	for p := range 1500 {
+		nhs := ""
+		for {
+			d := fmt.Sprintf("%09d", rng.IntN(1e9))
+			if c, ok := nhsnumber.CheckDigit(d); ok {
+				nhs = d + strconv.Itoa(c)
+				break
+			}
+		}
+		given, family := pick("Mary", "John", "Ann", "Aisha", "Wei"), pick("Smith", "Jones", "Khan", "Brown", "Li", "Evans")
+		dob := time.Date(1930+rng.IntN(80), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
+		pc := pick("BS1 4DJ", "M1 1AE", "L8 0RX", "")
+		for s, src := range []string{"gp", "acute", "mentalhealth"} {
+			if s > 0 && rng.IntN(2) == 0 {
+				continue
+			}
+			r := person(src, fmt.Sprintf("K%05d", p), pick(nhs, nhs, ""), given, family, dob, pc)
+			if rng.IntN(4) == 0 {
+				r.GivenName = pick("Marie", "Jon", "Anne", given+"e")
+			}
+			if rng.IntN(5) == 0 {
+				r.BirthDate = dob.AddDate(0, 0, 1)
+			}
+			recs = append(recs, r)
+		}
+	}
+	ctx := context.Background()
+	build := func(dir string) (*Output, []byte) {
+		out, err := BuildMatched(ctx, slices.Clone(recs), nil, MatchOptions{Seed: 1, SpillDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lake := t.TempDir()
+		if err := WriteOutput(lake, "r1", out, nil); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(lake, LinkFile("r1")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out, b
+	}
+	held, heldFile := build("")
+	dir := t.TempDir()
+	spilled, spilledFile := build(dir)
+	if held.Stats.LinkedRecords == 0 || held.Pairs.Len() == 0 {
+		t.Fatalf("nothing linked: %+v", held.Stats)
+	}
+	if spilled.Links.demo != nil {
+		t.Error("the demographics were held")
+	}
+	if !slices.EqualFunc(held.Links.Slice(), spilled.Links.Slice(), sameLink) {
+		t.Error("the links differ")
+	}
+	if held.Pairs.Len() != spilled.Pairs.Len() {
+		t.Fatalf("%d pairs held, %d spilled", held.Pairs.Len(), spilled.Pairs.Len())
+	}
+	for i := range held.Pairs.Len() {
+		a, b := held.Pairs.At(i), spilled.Pairs.At(i)
+		if a.AIndex != b.AIndex || a.BIndex != b.BIndex || a.Weight != b.Weight || a.Band != b.Band {
+			t.Fatalf("pair %d: %+v held, %+v spilled", i, a, b)
+		}
+	}
+	if !bytes.Equal(heldFile, spilledFile) {
+		t.Error("the person_link files differ")
+	}
+	if err := spilled.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 0 {
+		t.Errorf("files left in the spill directory: %v", es)
 	}
 }

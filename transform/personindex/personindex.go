@@ -82,7 +82,8 @@ func Build(recs []Record, prev *Previous) ([]Link, Stats) {
 	if prev == nil {
 		prev = &Previous{}
 	}
-	links := standardisedLinks(PersonsOf(recs)).Slice()
+	ls, _ := standardisedLinks(PersonsOf(recs), "") // held in memory: no error
+	links := ls.Slice()
 	sort.Slice(links, func(i, j int) bool {
 		a, b := links[i], links[j]
 		if a.Source != b.Source {

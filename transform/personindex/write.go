@@ -186,8 +186,11 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 		mem = memory.DefaultAllocator
 	}
 	links := out.Links
-	dict := func(f func(l *slimLink) uint32) func(r int) string {
-		return func(r int) string { return links.dict.get(f(&links.recs[r])) }
+	// The link writer, on a goroutine of its own, reads the records'
+	// demographics in record order.
+	demoOf := links.demographics()
+	dict := func(f func(d *demo) uint32) func(r int) string {
+		return func(r int) string { return links.dict.get(f(demoOf(r))) }
 	}
 	linkCols := []column{
 		strCol("source", func(r int) string { return links.group(r).source }),
@@ -199,12 +202,12 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 		float64Col("match_weight", links.placedWeight),
 		strCol("nhs_number", links.nhsNumber),
 		strCol("nhs_number_status", func(r int) string { return links.codes.get(links.recs[r].status) }),
-		strCol("given_name", dict(func(l *slimLink) uint32 { return l.given })),
-		strCol("family_name", dict(func(l *slimLink) uint32 { return l.family })),
-		dateCol("date_of_birth", links.birthDate),
-		strCol("sex", func(r int) string { return links.codes.get(links.recs[r].sex) }),
-		strCol("postcode", dict(func(l *slimLink) uint32 { return l.postcode })),
-		strCol("postcode_district", dict(func(l *slimLink) uint32 { return l.district })),
+		strCol("given_name", dict(func(d *demo) uint32 { return d.given })),
+		strCol("family_name", dict(func(d *demo) uint32 { return d.family })),
+		dateCol("date_of_birth", func(r int) time.Time { return birthDate(demoOf(r).dob) }),
+		strCol("sex", func(r int) string { return links.codes.get(demoOf(r).sex) }),
+		strCol("postcode", dict(func(d *demo) uint32 { return d.postcode })),
+		strCol("postcode_district", dict(func(d *demo) uint32 { return d.district })),
 	}
 	// Every column but the date of birth is written without a dictionary:
 	// arrow-go's dictionary encoder allocates twice for each string value,
@@ -275,6 +278,9 @@ func WriteOutput(lake, runID string, out *Output, mem memory.Allocator) error {
 	}()
 	if lerr := <-linkErr; err == nil {
 		err = lerr
+	}
+	if err == nil {
+		err = links.Err()
 	}
 	if err != nil {
 		return err
