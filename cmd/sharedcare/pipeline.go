@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/sharedcare/sharedcare/cmd/sharedcare/config"
@@ -403,25 +404,54 @@ func runIndex(ctx context.Context, cfg *config.Config, lake string, runs []*extr
 		}
 		sources = append(sources, ps)
 	}
-	// Every source's records are read into one slice, sized first from
-	// the row groups' metadata, so none is copied.
-	total := 0
-	for _, ps := range sources {
-		n, err := personindex.PersonRows(lake, ps)
-		if err != nil {
-			return personindex.Stats{}, fmt.Errorf("reading person records of %s: %w", ps.Source, err)
-		}
-		total += n
+	// Every source's records are read into one slice, sized from the row
+	// groups' metadata. Sources whose rows come from more than one file,
+	// which may repeat keys (a hospital feed sends a patient's
+	// demographics with every message), are read first: the readings they
+	// drop leave room the others' rows then fill, where read last their
+	// room was held unused through the matching (58 MB at 3,000,000
+	// persons in a full run).
+	type toRead struct {
+		ps          personindex.PersonSource
+		rows, files int
 	}
-	log.Debug("person record rows to read", "rows", total)
-	recs := personindex.NewPersons(total)
-	for _, ps := range sources {
-		before := recs.Len()
-		use, err := personindex.ReadPersons(ctx, lake, ps, nil, recs)
+	reads := make([]toRead, len(sources))
+	total := 0
+	for i, ps := range sources {
+		n, files, err := personindex.PersonRows(lake, ps)
 		if err != nil {
 			return personindex.Stats{}, fmt.Errorf("reading person records of %s: %w", ps.Source, err)
 		}
-		log.Debug("person records read", "source", ps.Source, "records", recs.Len()-before,
+		reads[i], total = toRead{ps, n, files}, total+n
+	}
+	many := func(r toRead) bool { return r.files > 1 }
+	slices.SortStableFunc(reads, func(a, b toRead) int {
+		if many(a) == many(b) {
+			return 0
+		}
+		if many(a) {
+			return -1
+		}
+		return 1
+	})
+	log.Debug("person record rows to read", "rows", total)
+	recs := personindex.NewPersons(0)
+	for i, r := range reads {
+		if i == 0 || many(reads[i-1]) && !many(r) {
+			n := 0
+			for _, later := range reads[i:] {
+				if many(later) == many(r) {
+					n += later.rows
+				}
+			}
+			recs.Reserve(n)
+		}
+		before := recs.Len()
+		use, err := personindex.ReadPersons(ctx, lake, r.ps, nil, recs)
+		if err != nil {
+			return personindex.Stats{}, fmt.Errorf("reading person records of %s: %w", r.ps.Source, err)
+		}
+		log.Debug("person records read", "source", r.ps.Source, "records", recs.Len()-before,
 			"from_snapshot_of", use.From, "why_not", use.Why, "snapshot_written", use.Wrote)
 	}
 	if recs.Len() == 0 {

@@ -3,6 +3,7 @@ package personindex
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -50,6 +51,12 @@ type personRec struct {
 func NewPersons(n int) *Persons {
 	return &Persons{recs: make([]personRec, 0, n), dict: newDictionary(), keyBufs: [][]byte{nil}}
 }
+
+// Reserve makes room for n more records. ReadPersons needs room for every
+// row it reads (PersonRows) and leaves unused the room of those it drops,
+// keys read again: a caller reading several sources reads those that may
+// repeat keys first, then makes room for the rest.
+func (p *Persons) Reserve(n int) { p.recs = slices.Grow(p.recs, n) }
 
 // PersonsOf holds recs compactly.
 func PersonsOf(recs []Record) *Persons {

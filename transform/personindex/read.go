@@ -126,18 +126,22 @@ type PersonSource struct {
 }
 
 // PersonRows is how many records ReadPersons may at most append for ps:
-// the rows of the row groups it will read. A caller reading several
-// sources sizes one slice for all of them with it.
-func PersonRows(lake string, ps PersonSource) (int, error) {
+// the rows of the row groups it will read; and how many files those come
+// from. A caller reading several sources sizes one slice for all of them
+// with it, and reads first those whose rows come from more than one file,
+// which may repeat keys (see Persons.Reserve).
+func PersonRows(lake string, ps PersonSource) (rows, files int, err error) {
 	units, _, err := personUnits(lake, ps)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	n := 0
-	for _, u := range units {
-		n += int(u.rows)
+	for i, u := range units {
+		rows += int(u.rows)
+		if i == 0 || u.path != units[i-1].path {
+			files++
+		}
 	}
-	return n, nil
+	return rows, files, nil
 }
 
 // personUnits lists the row groups to read for ps: those of its snapshot,
@@ -187,7 +191,7 @@ func personUnits(lake string, ps PersonSource) ([]parquetUnit, SnapshotUse, erro
 // Calls on one dst must not run at once.
 //
 // Records are read straight into dst, each row group into its own stretch,
-// then closed up in place: with dst sized by PersonRows nothing is copied
+// then closed up in place: with room in dst (PersonRows) nothing is copied
 // to a second slice. At 3,000,000 persons the copies (row groups' records,
 // then a source's, then every source's) were 800 MB at the read's peak.
 func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.Allocator, dst *Persons) (SnapshotUse, error) {

@@ -131,7 +131,7 @@ func TestReadPersons(t *testing.T) {
 		{true, "k6=B6 k1=B1<gp/patients/old1<gp/patients/older1 k7=B7 k8=B8<gp/patients/old8 k3=C3 k9=C9"},
 	} {
 		ps := PersonSource{Source: "gp", System: "gp", Entity: "patients", Landing: landing, ByFile: tc.byFile, Merges: merges}
-		max, err := PersonRows(lake, ps)
+		max, _, err := PersonRows(lake, ps)
 		if err != nil {
 			t.Fatal(err)
 		}

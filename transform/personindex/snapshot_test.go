@@ -15,7 +15,7 @@ import (
 // they were read.
 func readAll(t *testing.T, lake string, ps PersonSource) ([]Record, SnapshotUse) {
 	t.Helper()
-	n, err := PersonRows(lake, ps)
+	n, _, err := PersonRows(lake, ps)
 	if err != nil {
 		t.Fatal(err)
 	}
