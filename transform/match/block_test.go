@@ -109,9 +109,9 @@ func TestScanCandidates(t *testing.T) {
 		shared uint32
 	}
 	scan := func(workers int, allRules bool) []visit {
-		b := bk
-		if !allRules { // a night's scan builds each rule as it goes
-			b = newBlocker(m, p)
+		b := newBlocker(m, p) // a night's scan builds each rule as it goes
+		if allRules {
+			b.buildAll(2)
 		}
 		chunks, err := scanCandidates(context.Background(), b, c, workers, allRules, func(s *[]visit, a, x int32, pat uint64, shared uint32) {
 			*s = append(*s, visit{a, x, pat, shared})
@@ -127,49 +127,58 @@ func TestScanCandidates(t *testing.T) {
 		}
 		return slices.Concat(chunks...)
 	}
-	for _, allRules := range []bool{false, true} {
-		got := scan(3, allRules)
-		seen := map[uint64]bool{}
-		for _, v := range got {
-			k := pairKey(v.a, v.b)
-			if seen[k] {
-				t.Fatalf("pair %d,%d visited twice", v.a, v.b)
+	// Blocks built in ranges of their keys (as with millions of records)
+	// give the same pairs.
+	defer func(n int) { blockBatch = n }(blockBatch)
+	for _, batch := range []int{blockBatch, 1000} {
+		blockBatch = batch
+		if b := newBlocker(m, p); batch == 1000 && b.ranges < 4 {
+			t.Fatalf("%d records in %d ranges of keys", p.n, b.ranges)
+		}
+		for _, allRules := range []bool{false, true} {
+			got := scan(3, allRules)
+			seen := map[uint64]bool{}
+			for _, v := range got {
+				k := pairKey(v.a, v.b)
+				if seen[k] {
+					t.Fatalf("pair %d,%d visited twice", v.a, v.b)
+				}
+				seen[k] = true
+				w, ok := wants[k]
+				if !ok {
+					t.Fatalf("pair %d,%d shares no kept block but was visited", v.a, v.b)
+				}
+				if w.pat != v.pat {
+					t.Fatalf("pair %d,%d: pattern %x, want %x", v.a, v.b, v.pat, w.pat)
+				}
+				first := w.shared & -w.shared // the first rule blocking the pair visits it
+				if wantShared := map[bool]uint32{false: first, true: w.shared}[allRules]; v.shared != wantShared {
+					t.Fatalf("pair %d,%d (all rules %v): rules %b, want %b", v.a, v.b, allRules, v.shared, wantShared)
+				}
 			}
-			seen[k] = true
-			w, ok := wants[k]
-			if !ok {
-				t.Fatalf("pair %d,%d shares no kept block but was visited", v.a, v.b)
+			if len(seen) != len(wants) {
+				t.Fatalf("%d pairs visited, want %d", len(seen), len(wants))
 			}
-			if w.pat != v.pat {
-				t.Fatalf("pair %d,%d: pattern %x, want %x", v.a, v.b, v.pat, w.pat)
-			}
-			first := w.shared & -w.shared // the first rule blocking the pair visits it
-			if wantShared := map[bool]uint32{false: first, true: w.shared}[allRules]; v.shared != wantShared {
-				t.Fatalf("pair %d,%d (all rules %v): rules %b, want %b", v.a, v.b, allRules, v.shared, wantShared)
+			if one := scan(1, allRules); !slices.Equal(one, got) {
+				t.Error("chunks differ between 1 and 3 workers")
 			}
 		}
-		if len(seen) != len(wants) {
-			t.Fatalf("%d pairs visited, want %d", len(seen), len(wants))
-		}
-		if one := scan(1, allRules); !slices.Equal(one, got) {
-			t.Error("chunks differ between 1 and 3 workers")
-		}
-	}
 
-	pc, err := countPatterns(context.Background(), bk, c, 2, masks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pc.n != len(wants) || !maps.Equal(pc.all, wantAll) {
-		t.Errorf("pattern counts: %d pairs, %d patterns; want %d, %d", pc.n, len(pc.all), len(wants), len(wantAll))
-	}
-	for r := range wantRule {
-		n := 0.0
-		for _, v := range wantRule[r] {
-			n += v
+		pc, err := countPatterns(context.Background(), newBlocker(m, p), c, 2, masks)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !maps.Equal(pc.rule[r], wantRule[r]) || float64(pc.ruleN[r]) != n {
-			t.Errorf("rule %d: pattern counts differ from the brute force (%d pairs, want %.0f)", r, pc.ruleN[r], n)
+		if pc.n != len(wants) || !maps.Equal(pc.all, wantAll) {
+			t.Errorf("pattern counts: %d pairs, %d patterns; want %d, %d", pc.n, len(pc.all), len(wants), len(wantAll))
+		}
+		for r := range wantRule {
+			n := 0.0
+			for _, v := range wantRule[r] {
+				n += v
+			}
+			if !maps.Equal(pc.rule[r], wantRule[r]) || float64(pc.ruleN[r]) != n {
+				t.Errorf("rule %d: pattern counts differ from the brute force (%d pairs, want %.0f)", r, pc.ruleN[r], n)
+			}
 		}
 	}
 }
@@ -212,10 +221,23 @@ func TestSortKeyEntries(t *testing.T) {
 		})
 		for _, workers := range []int{1, 2} {
 			got := slices.Clone(ents)
-			sortKeyEntries(got, workers)
+			sortKeyEntries(got, workers, 63)
 			if !slices.Equal(got, want) {
 				t.Fatalf("n=%d workers=%d: not sorted as a plain sort sorts", n, workers)
 			}
+		}
+		// A range of keys (their top three bits the same) is split below
+		// those bits.
+		for i := range ents {
+			ents[i].key = ents[i].key>>3 | 5<<61
+		}
+		for i := range want {
+			want[i].key = want[i].key>>3 | 5<<61
+		}
+		got := slices.Clone(ents)
+		sortKeyEntries(got, 2, 60)
+		if !slices.Equal(got, want) {
+			t.Fatalf("n=%d, a range of keys: not sorted as a plain sort sorts", n)
 		}
 	}
 }
