@@ -156,7 +156,14 @@ func TestSortRecords(t *testing.T) {
 		src := []string{"mh", "gp", "acute"}[rng.IntN(3)]
 		ent := []string{"patients", "registrations"}[rng.IntN(2)]
 		for i := range 1 + rng.IntN(9000) { // some runs above sortOnTwoCores' threshold together
-			r := person(src, fmt.Sprintf("K%04d", rng.IntN(5000)), "", "", "", time.Time{}, "")
+			// Keys of many lengths, some alike in their first 12 bytes
+			// or past them, one ending in a zero byte.
+			key := []string{"K%04d", "PRACTICE0001/%d", "PRACTICE0001%d", "PRACTICE%04d", "%d"}[rng.IntN(5)]
+			key = fmt.Sprintf(key, rng.IntN(5000))
+			if rng.IntN(50) == 0 {
+				key += "\x00"
+			}
+			r := person(src, key, "", "", "", time.Time{}, "")
 			r.Entity = ent
 			r.GivenName = fmt.Sprintf("%d/%d", run, i) // the input position, to see ties
 			recs = append(recs, r)
