@@ -434,7 +434,7 @@ func standardisedLinks(recs *Persons, dir string) (*Links, error) {
 			ds[i-lo] = demo{dob: r.dob,
 				given: ls.dict.id(standardise.Name(recs.dict.get(r.given))), family: ls.dict.id(standardise.Name(recs.dict.get(r.family))),
 				postcode: ls.dict.id(pc.Full), district: ls.dict.id(pc.District),
-				sex: ls.codes.code(standardise.Sex(recs.dict.get(r.sex)))}
+				sex: r.sex} // standardised as read, a fixed code in both
 		}
 		if ls.spill != nil {
 			return ls.spill.writeAt(lo, ds)

@@ -9,13 +9,16 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sharedcare/sharedcare/transform/standardise"
 )
 
 // Persons is a set of person-level source records, held compactly for a
 // region's worth: a Record takes 192 bytes and keeps the Parquet batch
 // buffers its strings point into, about 60 bytes more; here a record takes
-// 48, and its key's bytes. Names, sex and postcodes repeat, so each value
-// is kept once (copied out of the batch) and referred to by number; the
+// 40, and its key's bytes. Names and postcodes repeat, so each value is
+// kept once (copied out of the batch) and referred to by number; sex is
+// held standardised, as a byte (see sexCode); the
 // NHS number as written is held as a number when it is ten digits (see
 // packNHS); the date of birth is a day; the key's bytes sit in a buffer
 // shared with other records' (a string apiece took 16 bytes in the record
@@ -37,14 +40,28 @@ type personRec struct {
 	nhs      uint64 // as written in the source (packNHS)
 	koff     uint32 // the key: see Persons.keyBufs
 	kbuf     uint32
-	klen     uint32
 	given    uint32 // dictionary ids of the raw values; 0 is ""
 	family   uint32
-	sex      uint32
 	postcode uint32
-	dob      int32 // days since 1970; noDate when unknown
-	group    uint16
+	dob      int32  // days since 1970; noDate when unknown
 	links    uint32 // 1 + index in Persons.links; 0: none
+	klen     uint16
+	group    uint8
+	sex      uint8 // standardised, in fixedCodes
+}
+
+// sexCode is the code of sex as written, standardised: in 48 bytes a
+// record, the raw value's dictionary id took 4 (and 4 more in padding).
+func sexCode(raw string) uint8 {
+	switch standardise.Sex(raw) {
+	case standardise.SexMale:
+		return 1
+	case standardise.SexFemale:
+		return 2
+	case standardise.SexIndeterminate:
+		return 3
+	}
+	return 4
 }
 
 // NewPersons returns an empty set with room for n records.
@@ -71,12 +88,12 @@ func PersonsOf(recs []Record) *Persons {
 // Len is the number of records.
 func (p *Persons) Len() int { return len(p.recs) }
 
-// Record returns record i.
+// Record returns record i, its sex standardised (see sexCode).
 func (p *Persons) Record(i int) Record {
 	r := &p.recs[i]
 	g := p.groups[r.group]
 	out := Record{Source: g.source, System: g.system, Entity: g.entity, RecordKey: p.key(r), NHSNumber: p.nhs(r),
-		GivenName: p.dict.get(r.given), Family: p.dict.get(r.family), Sex: p.dict.get(r.sex), Postcode: p.dict.get(r.postcode)}
+		GivenName: p.dict.get(r.given), Family: p.dict.get(r.family), Sex: fixedCodes[r.sex], Postcode: p.dict.get(r.postcode)}
 	if r.dob != noDate {
 		out.BirthDate = arrow.Date32(r.dob).ToTime()
 	}
@@ -130,15 +147,18 @@ func keyAt(buf []byte, n uint32, key string, r *personRec) ([]byte, error) {
 	if uint64(len(buf))+uint64(len(key)) > math.MaxUint32 {
 		return buf, fmt.Errorf("more than 4 GiB of record keys in one buffer")
 	}
-	r.kbuf, r.koff, r.klen = n, uint32(len(buf)), uint32(len(key))
+	if len(key) > math.MaxUint16 {
+		return buf, fmt.Errorf("a record key of %d bytes: the person index takes keys of up to %d", len(key), math.MaxUint16)
+	}
+	r.kbuf, r.koff, r.klen = n, uint32(len(buf)), uint16(len(key))
 	return append(buf, key...), nil
 }
 
 // pack makes r compact; records are added serially only (their groups
 // and keys: keys go to buffer 0).
 func (p *Persons) pack(r *Record, gi *groupIndex) personRec {
-	pr := personRec{nhs: p.packNHS(r.NHSNumber), group: p.groupOf(r.Source, r.System, r.Entity, gi), dob: noDate,
-		given: p.dict.id(r.GivenName), family: p.dict.id(r.Family), sex: p.dict.id(r.Sex), postcode: p.dict.id(r.Postcode)}
+	pr := personRec{nhs: p.packNHS(r.NHSNumber), group: uint8(p.groupOf(r.Source, r.System, r.Entity, gi)), dob: noDate,
+		given: p.dict.id(r.GivenName), family: p.dict.id(r.Family), sex: sexCode(r.Sex), postcode: p.dict.id(r.Postcode)}
 	if !r.BirthDate.IsZero() {
 		pr.dob = dayOf(r.BirthDate)
 	}

@@ -215,7 +215,7 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 	if len(dst.groups) == maxGroups && !slices.Contains(dst.groups, linkGroup{ps.Source, ps.System, ps.Entity}) {
 		return use, fmt.Errorf("reading %s.%s: more than %d sources and entities of person records; the person index holds at most %d", ps.Source, ps.Entity, maxGroups, maxGroups)
 	}
-	group := dst.groupOf(ps.Source, ps.System, ps.Entity, &groupIndex{})
+	group := uint8(dst.groupOf(ps.Source, ps.System, ps.Entity, &groupIndex{})) // at most maxGroups
 	base := len(dst.recs)
 	off := make([]int, len(units)+1)
 	for u, un := range units {
@@ -245,7 +245,7 @@ func ReadPersons(ctx context.Context, lake string, ps PersonSource, mem memory.A
 		values := func(rk string, c []arrow.Array, at, i int) (personRec, error) {
 			r := personRec{nhs: dst.packNHS(str(c[at], i)), group: group, dob: noDate,
 				given: dst.dict.id(str(c[at+1], i)), family: dst.dict.id(str(c[at+2], i)),
-				sex: dst.dict.id(str(c[at+4], i)), postcode: dst.dict.id(str(c[at+5], i))}
+				sex: sexCode(str(c[at+4], i)), postcode: dst.dict.id(str(c[at+5], i))}
 			if d := c[at+3]; !d.IsNull(i) {
 				r.dob = int32(d.(*array.Date32).Value(i))
 			}

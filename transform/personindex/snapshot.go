@@ -148,7 +148,7 @@ func writeSnapshot(lake, runID string, ps PersonSource, p *Persons, lo, hi int, 
 				}
 			}
 		}},
-		strCol("sex", dict(func(r *personRec) uint32 { return r.sex })),
+		strCol("sex", func(i int) string { return fixedCodes[recs[i].sex] }),
 		strCol("postcode", dict(func(r *personRec) uint32 { return r.postcode })),
 		{"links", arrow.ListOf(arrow.BinaryTypes.String), func(b array.Builder) func(int) {
 			lb := b.(*array.ListBuilder)
