@@ -327,7 +327,7 @@ func buildIndex(ctx context.Context, cfg *config.Config, lake string, recs *pers
 	// they are matched (24 bytes a record; the file has no name).
 	opt.SpillDir = filepath.Join(lake, "index")
 	if err := os.MkdirAll(opt.SpillDir, 0o700); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("making the index directory: %w", err)
 	}
 	if reuse {
 		if run, err := personindex.Latest(lake); err == nil {

@@ -279,36 +279,31 @@ func BuildMatchedPersons(ctx context.Context, recs *Persons, prev *Previous, opt
 	}
 	t.IDOf, t.Find = links.recordID, links.find
 	// The matcher builds each field's column on a goroutine of its own, in
-	// record order: each reads the demographics with its own reader.
-	std := func(f func(d *demo) uint32) func() func(int) string {
+	// record order: each field's getter reads the demographics with a
+	// reader of its own, made when the getter is.
+	demoField := func(f func(d *demo) string) func() func(int) string {
 		return func() func(int) string {
 			demoOf := links.demographics()
-			return func(i int) string { return links.dict.get(f(demoOf(i))) }
+			return func(i int) string { return f(demoOf(i)) }
 		}
 	}
 	get := map[string]func() func(int) string{
 		"nhs_number":  func() func(int) string { return links.nhsNumber }, // valid numbers only: an invalid one is missing to the matcher too
-		"given_name":  std(func(d *demo) uint32 { return d.given }),
-		"family_name": std(func(d *demo) uint32 { return d.family }),
-		"dob": func() func(int) string {
-			demoOf := links.demographics()
-			return func(i int) string {
-				if d := birthDate(demoOf(i).dob); !d.IsZero() {
-					return d.Format("2006-01-02")
-				}
-				return ""
+		"given_name":  demoField(func(d *demo) string { return links.dict.get(d.given) }),
+		"family_name": demoField(func(d *demo) string { return links.dict.get(d.family) }),
+		"dob": demoField(func(d *demo) string {
+			if t := birthDate(d.dob); !t.IsZero() {
+				return t.Format("2006-01-02")
 			}
-		},
-		"sex": func() func(int) string {
-			demoOf := links.demographics()
-			return func(i int) string {
-				if s := links.codes.get(demoOf(i).sex); s != standardise.SexUnknown {
-					return s
-				}
-				return ""
+			return ""
+		}),
+		"sex": demoField(func(d *demo) string {
+			if s := links.codes.get(d.sex); s != standardise.SexUnknown {
+				return s
 			}
-		},
-		"postcode": std(func(d *demo) uint32 { return d.postcode }), // "" when not postcode-shaped
+			return ""
+		}),
+		"postcode": demoField(func(d *demo) string { return links.dict.get(d.postcode) }), // "" when not postcode-shaped
 	}
 	for _, f := range opt.Model.Fields {
 		g, ok := get[f.Name]
