@@ -133,8 +133,8 @@ func (bk *blocker) newEntries() []keyEntry {
 
 // build returns range g of rule r's kept blocks: the records of the blocks
 // of two or more and at most max_block_size records, sorted by key, then
-// record, in ents's storage (reused). Until the rule is marked built, the
-// blocks skipped for size are recorded. Each sort runs on up to two cores
+// record, in ents's storage (reused). Until the rule's last range has been
+// built once, the blocks skipped for size are recorded. Each sort runs on up to two cores
 // (see sortKeyEntries).
 func (bk *blocker) build(r, g int, ents []keyEntry, workers int) []keyEntry {
 	ents = ents[:0]
@@ -163,6 +163,9 @@ func (bk *blocker) build(r, g int, ents []keyEntry, workers int) []keyEntry {
 		}
 		s = e
 	}
+	if g == bk.ranges-1 {
+		bk.built[r] = true
+	}
 	return ents[:kept]
 }
 
@@ -176,7 +179,6 @@ func (bk *blocker) buildAll(workers int) {
 			for g := range bk.ranges {
 				ents = bk.build(r, g, ents, workers)
 			}
-			bk.built[r] = true
 		}
 	}
 }
@@ -242,7 +244,6 @@ func scanCandidates[S any](ctx context.Context, bk *blocker, c *comparer, worker
 			}
 			out = append(out, states...)
 		}
-		bk.built[r] = true
 	}
 	return out, nil
 }

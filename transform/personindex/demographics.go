@@ -111,18 +111,6 @@ func (ls *Links) demographics() func(i int) *demo {
 	}
 }
 
-// demoAt is record i's demographics, read alone.
-func (ls *Links) demoAt(i int) demo {
-	if ls.spill == nil {
-		return ls.demo[i]
-	}
-	d := []demo{{dob: noDate}}
-	if ls.spill.readAt(i, d) != nil {
-		return demo{dob: noDate}
-	}
-	return d[0]
-}
-
 // Err is the first error in keeping the demographics on disk, if any: a
 // record read while it happened had none.
 func (ls *Links) Err() error {

@@ -141,10 +141,7 @@ func (ls *Links) Len() int {
 }
 
 // At returns record i as a Link.
-func (ls *Links) At(i int) Link {
-	d := ls.demoAt(i)
-	return ls.link(i, &d)
-}
+func (ls *Links) At(i int) Link { return ls.link(i, ls.demographics()(i)) }
 
 // link is record i as a Link, with its demographics d.
 func (ls *Links) link(i int, d *demo) Link {
@@ -333,14 +330,17 @@ func (ls *Links) setRule(i int, rule string, w float64) {
 	ls.recs[i].rule, ls.weight[i] = uint8(c), w
 }
 
+// newLinks returns n singleton links, without room for their
+// demographics.
 func newLinks(n int) *Links {
-	return &Links{recs: make([]slimLink, n), demo: make([]demo, n), rules: []string{""}, dict: newDictionary()}
+	return &Links{recs: make([]slimLink, n), rules: []string{""}, dict: newDictionary()}
 }
 
 // LinksOf holds links compactly. They must be ordered by source, entity
 // and record key for an index (Build's are).
 func LinksOf(links []Link) *Links {
 	ls := newLinks(len(links))
+	ls.demo = make([]demo, len(links))
 	gi := groupIndex{}
 	for i := range links {
 		l := &links[i]
@@ -403,7 +403,7 @@ func groupOf(groups *[]linkGroup, source, system, entity string, gi *groupIndex)
 // demographics) rather than held.
 func standardisedLinks(recs *Persons, dir string) (*Links, error) {
 	n := recs.Len()
-	ls := &Links{recs: make([]slimLink, n), rules: []string{""}, dict: newDictionary()}
+	ls := newLinks(n)
 	if dir == "" {
 		ls.demo = make([]demo, n)
 	} else {

@@ -50,18 +50,11 @@ type personRec struct {
 	sex      uint8 // standardised, in fixedCodes
 }
 
-// sexCode is the code of sex as written, standardised: in 48 bytes a
-// record, the raw value's dictionary id took 4 (and 4 more in padding).
+// sexCode is the code in fixedCodes of sex as written, standardised: in
+// 48 bytes a record, the raw value's dictionary id took 4 (and 4 more in
+// padding).
 func sexCode(raw string) uint8 {
-	switch standardise.Sex(raw) {
-	case standardise.SexMale:
-		return 1
-	case standardise.SexFemale:
-		return 2
-	case standardise.SexIndeterminate:
-		return 3
-	}
-	return 4
+	return uint8(slices.Index(fixedCodes[:], standardise.Sex(raw)))
 }
 
 // NewPersons returns an empty set with room for n records.
