@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -64,6 +65,7 @@ func TestIncrementalWarehouse(t *testing.T) {
 		return ids
 	}
 	viewedBefore := viewedAs(sum.Warehouse)
+	var changedEncounter string
 	for night := 1; night <= 2; night++ {
 		if night == 2 {
 			if err := personindex.AppendDecision(r.cfg.Path(r.cfg.Lake), personindex.Decision{A: recA, B: recB, Accept: true, At: time.Now(), By: "test"}); err != nil {
@@ -93,6 +95,7 @@ func TestIncrementalWarehouse(t *testing.T) {
 		}
 		if night == 2 {
 			newVisits(t, filepath.Join(r.dir, "sources", "acute", "adt", "adt-night-2.hl7"))
+			changedEncounter = mentalHealthNight(t, filepath.Join(r.dir, "sources", "mentalhealth"))
 		}
 		if sum, err = runPipeline(ctx, r.cfg, r.log, time.Now, runOptions{}); err != nil {
 			t.Fatal(err)
@@ -125,6 +128,12 @@ func TestIncrementalWarehouse(t *testing.T) {
 	}
 	if n := countRows(t, sum.Warehouse, fmt.Sprintf("core.encounter WHERE source = '%s' AND record_key = '%s' AND person_id IS DISTINCT FROM %d", source, key, person)); n == 0 {
 		t.Fatal("no encounter of the merged record moved to another person: the test shows nothing")
+	}
+	if n := countRows(t, sum.Warehouse, "core.encounter WHERE source = 'mentalhealth' AND encounter_id = 'night-2-"+changedEncounter+"'"); n != 1 {
+		t.Fatalf("%d copies of the mental health encounter the second night added, want 1", n)
+	}
+	if n := countRows(t, sum.Warehouse, "core.encounter WHERE source = 'mentalhealth' AND encounter_id = '"+changedEncounter+"' AND status = 'entered-in-error'"); n != 1 {
+		t.Fatal("the mental health encounter the second night changed is not entered in error")
 	}
 	if got["core.record_access"] == first["core.record_access"] {
 		t.Fatal("the nights changed no record view: the test shows nothing")
@@ -321,6 +330,50 @@ func newVisits(t *testing.T, path string) {
 	if err := os.WriteFile(path, bytes.Join(out, nil), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// mentalHealthNight writes a FHIR Bulk file of Encounters into the mental
+// health source directory dir: the first Encounter of the earliest file
+// again, now entered in error (an encounter the warehouse has, whose
+// earlier version is in another file), and a copy of it under a new id
+// (one it has not). It returns the first Encounter's id.
+func mentalHealthNight(t *testing.T, dir string) string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "Encounter.*.ndjson"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Encounter file in %s (%v)", dir, err)
+	}
+	b, err := os.ReadFile(files[0]) // Glob sorts
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _, _ := bytes.Cut(b, []byte{'\n'})
+	var enc map[string]any
+	if err := json.Unmarshal(line, &enc); err != nil {
+		t.Fatal(err)
+	}
+	if enc["status"] == "entered-in-error" {
+		t.Fatal("the first encounter is already entered in error: the test shows nothing")
+	}
+	id, _ := enc["id"].(string)
+	if id == "" {
+		t.Fatalf("the first Encounter of %s has no id", files[0])
+	}
+	enc["status"] = "entered-in-error"
+	changed, err := json.Marshal(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc["id"], enc["status"] = "night-2-"+id, "finished"
+	added, err := json.Marshal(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append(append(append(changed, '\n'), added...), '\n')
+	if err := os.WriteFile(filepath.Join(dir, "Encounter.night-2.ndjson"), out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // tableDigests returns, for every core and marts table of the warehouse at
