@@ -42,7 +42,7 @@ const (
 	benchOutEnv       = "SHAREDCARE_LOAD_BENCH_OUT"
 	benchNoCompareEnv = "SHAREDCARE_LOAD_BENCH_NOCOMPARE"
 	// SHAREDCARE_LOAD_BENCH_MEMORY_LIMIT is DuckDB's memory_limit for both builds
-	// (default 2GB, the pipeline's).
+	// (default 1GB, the pipeline's: cmd/sharedcare duckdbMemoryLimit).
 	benchMemoryEnv = "SHAREDCARE_LOAD_BENCH_MEMORY_LIMIT"
 )
 
@@ -106,7 +106,7 @@ func TestBenchRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	memLimit := cmp.Or(os.Getenv(benchMemoryEnv), "2GB")
+	memLimit := cmp.Or(os.Getenv(benchMemoryEnv), "1GB")
 	log := slog.New(slog.DiscardHandler)
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
