@@ -14,3 +14,30 @@ UNION
 SELECT DISTINCT source, encounter_id
 FROM staging.stg_mentalhealth__encounters
 WHERE landed_run = getvariable('incremental_run');
+
+-- The source files holding a message about one of those encounters
+-- (NULL when the warehouse is built in full). The roll-up reads every
+-- message of each encounter, but only from these files: a filter on a
+-- constant list, which the Parquet reader applies before it decodes the
+-- other columns, so the messages of every other file, most of the
+-- history, cost the reading of two columns here, not of every column
+-- there. A hospital visit's messages sit in the files of the days it was
+-- open. The list is one for both feeds: a name one feed shares with the
+-- other only lets more rows through the filter, which the scope then
+-- drops.
+SET VARIABLE encounter_scope_files = (
+    SELECT CASE WHEN getvariable('incremental_run') IS NOT NULL THEN coalesce(list(DISTINCT f.source_file), []) END
+    FROM (
+        SELECT m.source_file
+        FROM staging.stg_acute__encounters m
+        WHERE getvariable('incremental_run') IS NOT NULL
+          AND EXISTS (SELECT 1 FROM intermediate.int_encounter_scope s
+                      WHERE s.source = m.source AND s.encounter_id = m.visit_number)
+        UNION ALL
+        SELECT m.source_file
+        FROM staging.stg_mentalhealth__encounters m
+        WHERE getvariable('incremental_run') IS NOT NULL
+          AND EXISTS (SELECT 1 FROM intermediate.int_encounter_scope s
+                      WHERE s.source = m.source AND s.encounter_id = m.encounter_id)
+    ) f
+);

@@ -3,7 +3,9 @@
 -- schema (dropped before publishing) because core/encounter.sql and, on a
 -- night that updates the warehouse in place, incremental/core__encounter.sql
 -- both read it. On such a night it holds only the encounters of
--- intermediate.int_encounter_scope, each built from all of its messages.
+-- intermediate.int_encounter_scope, each built from all of its messages,
+-- which are read from the files that hold one of them (the variable
+-- encounter_scope_files, set with the scope) and no others.
 --
 -- An acute hospital visit (source × visit number, PV1-19) or a mental
 -- health FHIR Encounter (source × Encounter id). An HL7 feed sends several
@@ -21,6 +23,8 @@ WITH acute_msgs AS (
                                        source_file DESC, source_position DESC) AS recency
     FROM staging.stg_acute__encounters m
     WHERE visit_number IS NOT NULL AND visit_number <> ''
+      AND (getvariable('encounter_scope_files') IS NULL
+           OR list_contains(getvariable('encounter_scope_files'), m.source_file))
       AND (getvariable('incremental_run') IS NULL
            OR EXISTS (SELECT 1 FROM intermediate.int_encounter_scope s
                       WHERE s.source = m.source AND s.encounter_id = m.visit_number))
@@ -76,9 +80,11 @@ mh AS (
         CAST(1 AS BIGINT)                                                  AS messages,
         min(landed_run) OVER (PARTITION BY source, encounter_id)           AS first_run
     FROM staging.stg_mentalhealth__encounters m
-    WHERE getvariable('incremental_run') IS NULL
-       OR EXISTS (SELECT 1 FROM intermediate.int_encounter_scope s
-                  WHERE s.source = m.source AND s.encounter_id = m.encounter_id)
+    WHERE (getvariable('encounter_scope_files') IS NULL
+           OR list_contains(getvariable('encounter_scope_files'), m.source_file))
+      AND (getvariable('incremental_run') IS NULL
+           OR EXISTS (SELECT 1 FROM intermediate.int_encounter_scope s
+                      WHERE s.source = m.source AND s.encounter_id = m.encounter_id))
     QUALIFY row_number() OVER (PARTITION BY source, encounter_id ORDER BY source_file DESC, source_position DESC) = 1
 ),
 unioned AS (
