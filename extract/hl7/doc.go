@@ -3,9 +3,11 @@
 //
 // # Input
 //
-// Files are read whole (at most MaxFile bytes) and cut into messages: MLLP
-// framed (0x0B … 0x1C 0x0D), one message a file, or several back to back,
-// a new message starting at each MSH at the start of a segment. Segments
+// Files (at most MaxFile bytes) are read a chunk at a time and cut into
+// messages as they are read, so memory follows the largest message, not
+// the largest file: MLLP framed (0x0B … 0x1C 0x0D), one message a file, or
+// several back to back, a new message starting at each MSH at the start of
+// a segment. Segments
 // end in CR, LF or CRLF. Batch envelopes (FHS, BHS, BTS, FTS) are skipped
 // and not counted; blank lines, leading spaces and a UTF-8 byte-order mark
 // are ignored. Each message's delimiters come from its MSH-1 and MSH-2;

@@ -70,6 +70,7 @@ func fuzzLand(t *testing.T, data []byte) {
 		merges:       &checkSink{schema: MergesSchema},
 		observations: &checkSink{schema: ObservationsSchema},
 	}
+	checkStreamed(t, data, 1, 3, 7, 64)
 	m := mapper{loc: time.UTC}
 	sp := splitter{data: data}
 	for n := int64(1); ; n++ {

@@ -13,8 +13,10 @@ import (
 	"github.com/sharedcare/sharedcare/extract"
 )
 
-// MaxFile is the largest input file read, in bytes. Files are read whole so
-// that every message keeps its exact bytes; a larger file fails the run.
+// MaxFile is the largest input file read, in bytes; a larger file fails
+// the run. A file is read a chunk at a time as it is cut into messages,
+// so it is not held whole, but a message is: the chunks grow to hold the
+// largest message, which keeps its exact bytes.
 const MaxFile = 1 << 30
 
 // Reject reasons of this connector, besides the shared extract.Reason ones.
@@ -199,14 +201,10 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, es *entitie
 			err = cerr
 		}
 	}()
-	data, err := io.ReadAll(io.LimitReader(in, MaxFile+1))
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", rel, err)
-	}
-	if len(data) > MaxFile {
-		return fmt.Errorf("reading %s: larger than %d bytes", rel, MaxFile)
-	}
-	sp := splitter{data: data}
+	// The file is read a chunk at a time, as it is cut into messages; a
+	// message is landed before the next is read.
+	lim := &io.LimitedReader{R: in, N: MaxFile + 1}
+	sp := splitter{r: lim}
 	var m mapper
 	m.loc = s.loc
 	for n := int64(1); ; n++ {
@@ -214,7 +212,13 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, es *entitie
 			return ctx.Err()
 		}
 		raw, segs, ok := sp.next()
+		if lim.N == 0 {
+			return fmt.Errorf("reading %s: larger than %d bytes", rel, MaxFile)
+		}
 		if !ok {
+			if err := sp.Err(); err != nil {
+				return fmt.Errorf("reading %s: %w", rel, err)
+			}
 			return nil
 		}
 		pos := extract.Position{File: rel, N: n}

@@ -2,8 +2,10 @@ package hl7
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -294,16 +296,79 @@ func toUTF8(b []byte) string {
 // the data. Segments end at CR, LF or CRLF; blank lines and a UTF-8
 // byte-order mark are ignored. Segments that come before any MSH form a
 // message of their own, which the parser then rejects.
+//
+// It cuts data, or, when r is set, what it reads from r: then data is a
+// window of the file that holds the message being cut and what follows it
+// up to where the message is seen to end, read a chunk at a time, so that
+// a file is never held whole.
 type splitter struct {
 	data []byte
 	off  int
 	segs [][]byte
+
+	r     io.Reader
+	chunk int   // bytes to read at least each time; 0 means splitChunk
+	eof   bool  // r is read to its end: data holds the rest of the file
+	err   error // the error that ended the reading, other than io.EOF
 }
 
+// splitChunk is how much more of the file the splitter reads when the
+// message it is cutting runs past what it holds.
+const splitChunk = 1 << 20
+
 // next returns the next message's raw bytes and segments (valid until the
-// next call), or ok false at the end of the data.
+// next call), or ok false at the end of the data or on a read error (Err).
 func (sp *splitter) next() (raw []byte, segs [][]byte, ok bool) {
+	for {
+		raw, segs, ok, more := sp.cut()
+		if !more {
+			return raw, segs, ok
+		}
+		if !sp.fill() {
+			return nil, nil, false
+		}
+	}
+}
+
+// Err is the error that stopped the reading, if any.
+func (sp *splitter) Err() error { return sp.err }
+
+// fill drops what the splitter has cut and reads more of the file after
+// what it holds, as much as fits. It returns false on a read error.
+func (sp *splitter) fill() bool {
+	chunk := cmp.Or(sp.chunk, splitChunk)
+	rest := len(sp.data) - sp.off
+	buf := sp.data[:cap(sp.data)]
+	if rest+chunk > len(buf) {
+		buf = make([]byte, max(2*len(buf), rest+chunk))
+	}
+	copy(buf, sp.data[sp.off:])
+	// The free room is at least what is kept, or a chunk: a message that
+	// runs past many chunks is cut again a number of times that grows with
+	// the logarithm of its size, not with its size.
+	n, err := io.ReadFull(sp.r, buf[rest:])
+	sp.data, sp.off = buf[:rest+n], 0
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		sp.eof = true
+	case err != nil:
+		sp.err = err
+		return false
+	}
+	return true
+}
+
+// cut returns the next message in data, or more true when the message may
+// go on past the end of data and the file has more to read: the cut is
+// then made again, from where it began, once more is read.
+func (sp *splitter) cut() (raw []byte, segs [][]byte, ok, more bool) {
 	sp.segs = sp.segs[:0]
+	begin := sp.off
+	again := func() ([]byte, [][]byte, bool, bool) {
+		sp.off = begin
+		return nil, nil, false, true
+	}
+	partial := sp.r != nil && !sp.eof
 	start, end := -1, -1
 	data := sp.data
 	for sp.off < len(data) {
@@ -311,6 +376,9 @@ func (sp *splitter) next() (raw []byte, segs [][]byte, ok bool) {
 		i := sp.off
 		for i < len(data) && !isTerminator(data[i]) {
 			i++
+		}
+		if i == len(data) && partial {
+			return again() // the segment may go on
 		}
 		tok := data[tokOff:i]
 		ts := tokOff
@@ -330,7 +398,7 @@ func (sp *splitter) next() (raw []byte, segs [][]byte, ok bool) {
 			env := isSegment(tok, "BHS") || isSegment(tok, "BTS") || isSegment(tok, "FHS") || isSegment(tok, "FTS")
 			if (msh || env) && len(sp.segs) > 0 {
 				sp.off = tokOff
-				return data[start:end], sp.segs, true
+				return data[start:end], sp.segs, true, false
 			}
 			if !env {
 				if start < 0 {
@@ -344,14 +412,17 @@ func (sp *splitter) next() (raw []byte, segs [][]byte, ok bool) {
 		if i < len(data) {
 			sp.off++
 			if (data[i] == startBlock || data[i] == endBlock) && len(sp.segs) > 0 {
-				return data[start:end], sp.segs, true
+				return data[start:end], sp.segs, true, false
 			}
 		}
 	}
-	if len(sp.segs) > 0 {
-		return data[start:end], sp.segs, true
+	if partial {
+		return again() // the message may have more segments
 	}
-	return nil, nil, false
+	if len(sp.segs) > 0 {
+		return data[start:end], sp.segs, true, false
+	}
+	return nil, nil, false, false
 }
 
 func isTerminator(c byte) bool {

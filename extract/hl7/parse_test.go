@@ -1,10 +1,13 @@
 package hl7
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -52,7 +55,70 @@ func TestSplit(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got %q\nwant %q", got, tt.want)
 			}
+			checkStreamed(t, []byte(tt.in))
 		})
+	}
+}
+
+// cuts is every message the splitter makes, its raw bytes then its
+// segments, copied.
+func cuts(sp *splitter) [][]string {
+	var out [][]string
+	for {
+		raw, segs, ok := sp.next()
+		if !ok {
+			return out
+		}
+		m := []string{string(raw)}
+		for _, s := range segs {
+			m = append(m, string(s))
+		}
+		out = append(out, m)
+	}
+}
+
+// checkStreamed checks that a splitter reading data a few bytes at a time
+// (from a reader that gives one byte a call) cuts the same messages, with
+// the same segments, as one holding it whole. Its first read is chunk
+// bytes, so chunks of every size up to 200 end that read at every place in
+// a short input: inside a segment's name, between CR and LF, inside a
+// byte-order mark.
+func checkStreamed(t *testing.T, data []byte, chunks ...int) {
+	t.Helper()
+	want := cuts(&splitter{data: data})
+	if chunks == nil {
+		for c := 1; c <= min(len(data)+1, 200); c++ {
+			chunks = append(chunks, c)
+		}
+	}
+	for _, chunk := range chunks {
+		sp := &splitter{r: iotest.OneByteReader(bytes.NewReader(data)), chunk: chunk}
+		got := cuts(sp)
+		if sp.Err() != nil {
+			t.Fatalf("chunk %d: %v", chunk, sp.Err())
+		}
+		if !slices.EqualFunc(got, want, slices.Equal) {
+			t.Fatalf("read %d bytes at a time, the splitter cut\n%q\nwhere holding the data whole it cut\n%q", chunk, got, want)
+		}
+	}
+}
+
+// TestSplitterReadError: a read error ends the messages and is kept, and
+// no message it cut short is given.
+func TestSplitterReadError(t *testing.T) {
+	boom := errors.New("disk on fire")
+	data := mshA + "\rPID|1\r" + mshB + "\rPID|2\r"
+	whole := cuts(&splitter{data: []byte(data)})
+	for _, cut := range []int{0, 10, len(mshA) + 4, len(data) - 3} {
+		r := io.MultiReader(strings.NewReader(data[:cut]), iotest.ErrReader(boom))
+		sp := &splitter{r: r, chunk: 4}
+		got := cuts(sp)
+		if !errors.Is(sp.Err(), boom) {
+			t.Fatalf("cut at %d: Err() = %v, want %v", cut, sp.Err(), boom)
+		}
+		if len(got) > len(whole) || !slices.EqualFunc(got, whole[:len(got)], slices.Equal) {
+			t.Fatalf("cut at %d: got %q, not the first messages of %q", cut, got, whole)
+		}
 	}
 }
 
