@@ -343,9 +343,9 @@ func (sp *splitter) fill() bool {
 		buf = make([]byte, max(2*len(buf), rest+chunk))
 	}
 	copy(buf, sp.data[sp.off:])
-	// The free room is at least what is kept, or a chunk: a message that
-	// runs past many chunks is cut again a number of times that grows with
-	// the logarithm of its size, not with its size.
+	// The window doubles whenever what is kept and a chunk do not fit, so
+	// a message that runs past many chunks is cut again a number of times
+	// that grows with the logarithm of its size, not with its size.
 	n, err := io.ReadFull(sp.r, buf[rest:])
 	sp.data, sp.off = buf[:rest+n], 0
 	switch {
