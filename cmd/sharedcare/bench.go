@@ -12,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -230,27 +229,12 @@ func (c *BenchCmd) Run(ctx context.Context, log *slog.Logger) error {
 	}
 	res.Sizes["sources"] = treeSize(filepath.Join(work, "sources"))
 
-	// Matching quality against the truth. The evaluation's maps of every
-	// record are the bench's, not the pipeline's: at 10,000,000 persons
-	// they pass the Go heap's soft limit, under which the collector then
-	// ran for many minutes. They are built without it (the process's peak
-	// RSS, not a stage's, shows them).
-	mt, err := func() (match.Metrics, error) {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
-		_, clusters, err := indexClusters(ctx, cfg.Path(cfg.Lake), nil)
-		if err != nil {
-			return match.Metrics{}, err
-		}
-		truth, err := readTruth(filepath.Join(region, "truth", "records.csv"))
-		if err != nil {
-			return match.Metrics{}, err
-		}
-		return match.Evaluate(clusters, truth), nil
-	}()
+	// Matching quality against the truth, worked out in DuckDB (see
+	// evaluateIndex).
+	_, mt, err := evaluateIndex(ctx, cfg.Path(cfg.Lake), filepath.Join(region, "truth", "records.csv"))
 	if err != nil {
 		return err
 	}
-	runtime.GC()
 	mt.FalseMerges, mt.MissedLinks = nil, nil
 	res.Matching = &mt
 

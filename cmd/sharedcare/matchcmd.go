@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -80,27 +78,6 @@ func indexRecords(ctx context.Context, lake string, ids ...string) (string, map[
 	return run, recs, persons, err
 }
 
-// indexClusters reads every record's person from the latest complete
-// index, keyed as ground truth is ("source/record_key"; see readTruth),
-// and, when full is not nil, fills it with each key's full record id.
-func indexClusters(ctx context.Context, lake string, full map[string]string) (string, map[string]string, error) {
-	run, err := personindex.Latest(lake)
-	if err != nil {
-		return "", nil, err
-	}
-	clusters := map[string]string{}
-	err = personindex.ReadParquet(ctx, filepath.Join(lake, personindex.LinkFile(run)), []string{"source", "entity", "record_key", "person_id"}, nil, func(c []arrow.Array, i int) error {
-		source, entity, key := c[0].(*array.String).Value(i), c[1].(*array.String).Value(i), c[2].(*array.String).Value(i)
-		k := source + "/" + key
-		clusters[k] = strconv.FormatInt(c[3].(*array.Int64).Value(i), 10)
-		if full != nil {
-			full[k] = personindex.RecordID(source, entity, key)
-		}
-		return nil
-	})
-	return run, clusters, err
-}
-
 // Run implements `sharedcare match explain`.
 func (c *MatchExplainCmd) Run(ctx context.Context, log *slog.Logger) error {
 	cfg, err := config.Load(c.Config)
@@ -141,17 +118,13 @@ func (c *MatchEvalCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return usageError{err}
 	}
-	// Truth is keyed by source and record id; the index by source/entity/key.
-	full := map[string]string{}
-	run, clusters, err := indexClusters(ctx, cfg.Path(cfg.Lake), full)
+	if err := checkTruthHeader(c.Truth); err != nil {
+		return usageError{err}
+	}
+	run, mt, err := evaluateIndex(ctx, cfg.Path(cfg.Lake), c.Truth)
 	if err != nil {
 		return err
 	}
-	truth, err := readTruth(c.Truth)
-	if err != nil {
-		return usageError{err}
-	}
-	mt := match.Evaluate(clusters, truth)
 	if c.JSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -177,44 +150,8 @@ func (c *MatchEvalCmd) Run(ctx context.Context, log *slog.Logger) error {
 		}
 		fmt.Printf("\n%s (up to %d; explain one with `sharedcare match explain`):\n", l.name, match.MaxListed)
 		for _, p := range l.pairs {
-			fmt.Printf("  %s  %s\n", full[p[0]], full[p[1]])
+			fmt.Printf("  %s  %s\n", p[0], p[1])
 		}
 	}
 	return nil
-}
-
-// readTruth reads source,record_id,person_id (other columns ignored) into
-// "source/record_id" → person.
-func readTruth(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	header, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[h] = i
-	}
-	for _, need := range []string{"source", "record_id", "person_id"} {
-		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("%s: no %s column", path, need)
-		}
-	}
-	out := map[string]string{}
-	for {
-		rec, err := r.Read()
-		if err != nil {
-			if errors.Is(err, os.ErrClosed) || err.Error() == "EOF" {
-				break
-			}
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		out[rec[col["source"]]+"/"+rec[col["record_id"]]] = rec[col["person_id"]]
-	}
-	return out, nil
 }
