@@ -608,9 +608,8 @@ func csvVsDuckDB(ctx context.Context, cfg *config.Config, dir string) (ours, duc
 		// Flush what earlier stages wrote, so that neither side pays for
 		// their dirty pages (the connector syncs its files; DuckDB does not).
 		syscall.Sync()
-		// Drop what earlier stages left on the Go heap (the matching
-		// evaluation's maps of every record, the pipeline's garbage): a
-		// connector runs at the start of a run, in a process of its own,
+		// Drop what earlier stages left on the Go heap (the pipeline's
+		// garbage): a connector runs at the start of a run, in a process of its own,
 		// not beside a heap near its limit.
 		debug.FreeOSMemory()
 		lake := filepath.Join(dir, fmt.Sprintf("csvlake%d", i))
