@@ -60,9 +60,11 @@ func (u usageError) Unwrap() error { return u.err }
 
 // goMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says
 // otherwise. The person index holds every person record in memory (its
-// live heap peaks near 0.55 GB for the 4.3 million records of 3,000,000
-// persons, and near 1.5 GB for the 14.4 million of 10,000,000); with the
-// default collector pacing the heap grows to twice what is live. DuckDB's memory (duckdbMemoryLimit) is separate and never runs
+// live heap peaks near 0.47 GB for the 4.3 million records of 3,000,000
+// persons, and near 1.25 GB for the 14.4 million of 10,000,000; a run
+// warns when it may need more than the limit, see warnIndexMemory); with
+// the default collector pacing the heap grows to twice what is live.
+// DuckDB's memory (duckdbMemoryLimit) is separate and never runs
 // alongside the index. Past the limit the collector works harder instead of
 // letting the heap grow, and Go caps that work so the run slows rather
 // than stalls.
