@@ -68,7 +68,7 @@ func evaluateIndex(ctx context.Context, lake, truthPath string) (string, match.M
 		`CREATE TEMP TABLE idx AS SELECT source, entity, record_key AS rk, CAST(person_id AS VARCHAR) AS c
 		FROM read_parquet(` + links + `)`,
 		`CREATE TEMP TABLE tr AS SELECT coalesce(source, '') AS source, coalesce(record_id, '') AS rk, coalesce(person_id, '') AS p
-		FROM read_csv(` + truth + `, header = true, all_varchar = true)`,
+		FROM read_csv(` + truth + `, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')`,
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return "", mt, fmt.Errorf("evaluating the person index of run %s against %s: %w", run, truthPath, err)

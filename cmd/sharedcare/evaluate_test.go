@@ -25,8 +25,9 @@ import (
 
 // TestEvaluateIndex checks the evaluation in DuckDB against match.Evaluate
 // on maps of every record, on random indexes and truths: records only in
-// one of them, keys holding "/", person ids whose text and numeric orders
-// differ, and more example pairs than are listed.
+// one of them, keys holding "/" or a quote, comma and semicolon, person
+// ids whose text and numeric orders differ, and more example pairs than
+// are listed.
 func TestEvaluateIndex(t *testing.T) {
 	ctx := context.Background()
 	for seed := range uint64(4) {
@@ -50,6 +51,9 @@ func TestEvaluateIndex(t *testing.T) {
 				r := rec{source: s, entity: entity[s], key: fmt.Sprintf("K%d/%d", rng.IntN(9), i), person: rng.IntN(n / 3)}
 				// A person's cluster id; noise puts a record in another
 				// person's.
+				if i%10 == 0 {
+					r.key = fmt.Sprintf("K%d;\"x, %d", rng.IntN(9), i) // quoted in the CSV
+				}
 				clusterOf := func(p int) int64 { return int64(p*7%100 + 1 + p/100*1000) }
 				r.cluster = clusterOf(r.person)
 				if rng.Float64() < noise {
@@ -65,15 +69,17 @@ func TestEvaluateIndex(t *testing.T) {
 			defer db.Close()
 			var values []string
 			var truth strings.Builder
-			truth.WriteString("source,entity,record_id,person_id,note\n")
+			cw := csv.NewWriter(&truth)
+			cw.Write([]string{"source", "entity", "record_id", "person_id", "note"})
 			for _, r := range recs {
 				if r.inIndex {
 					values = append(values, fmt.Sprintf("('%s', '%s', '%s', %d::BIGINT)", r.source, r.entity, r.key, r.cluster))
 				}
 				if r.inTruth {
-					fmt.Fprintf(&truth, "%s,%s,%s,P%04d,x\n", r.source, r.entity, r.key, r.person)
+					cw.Write([]string{r.source, r.entity, r.key, fmt.Sprintf("P%04d", r.person), "x"})
 				}
 			}
+			cw.Flush()
 			run := "20261123T000000Z"
 			if err := os.MkdirAll(filepath.Join(lake, personindex.Dir(run)), 0o755); err != nil {
 				t.Fatal(err)
