@@ -4,8 +4,8 @@
 // # Input
 //
 // Files (at most MaxFile bytes) are read a chunk at a time and cut into
-// messages as they are read, so memory follows the largest message, not
-// the largest file: MLLP framed (0x0B … 0x1C 0x0D), one message a file, or
+// messages as they are read, so memory follows the largest message, at
+// most MaxMessage bytes, not the largest file: MLLP framed (0x0B … 0x1C 0x0D), one message a file, or
 // several back to back, a new message starting at each MSH at the start of
 // a segment. Segments
 // end in CR, LF or CRLF. Batch envelopes (FHS, BHS, BTS, FTS) are skipped
@@ -56,10 +56,13 @@
 // Every message is landed or rejected in entity messages with a reason:
 // parse_error (no MSH first, unusable MSH-1/MSH-2 delimiters, a segment
 // whose name is not three upper-case letters or digits), missing_field
-// (MSH-7, MSH-9 or MSH-10 empty), bad_value (MSH-7 not an HL7 timestamp)
-// or unsupported_message (a well-formed message of another type: SIU, MDM,
-// ORM, …). Segments before any MSH make one rejected message. A rejected
-// message lands nothing else. Within a landed message, a PID with no PID-3
+// (MSH-7, MSH-9 or MSH-10 empty), bad_value (MSH-7 not an HL7 timestamp),
+// unsupported_message (a well-formed message of another type: SIU, MDM,
+// ORM, …) or record_too_long (a message which, with the blank lines after
+// it, is over MaxMessage bytes; its first MaxMessage bytes are its raw
+// record, and the rest of it is read past without being held). Segments
+// before any MSH make one rejected message. A rejected message lands
+// nothing else. Within a landed message, a PID with no PID-3
 // identifier, or only the NHS number, is rejected in patients
 // (missing_field), and an MRG without a surviving or prior hospital number
 // is rejected in merges. Reject messages name the file, the message number

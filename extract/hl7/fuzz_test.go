@@ -71,6 +71,7 @@ func fuzzLand(t *testing.T, data []byte) {
 		observations: &checkSink{schema: ObservationsSchema},
 	}
 	checkStreamed(t, data, 1, 3, 7, 64)
+	checkStreamedMax(t, data, 64, 1, 7, 64) // messages over the limit too
 	m := mapper{loc: time.UTC}
 	sp := splitter{data: data}
 	for n := int64(1); ; n++ {

@@ -2,6 +2,7 @@ package hl7
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,9 +16,15 @@ import (
 
 // MaxFile is the largest input file read, in bytes; a larger file fails
 // the run. A file is read a chunk at a time as it is cut into messages,
-// so it is not held whole, but a message is: the chunks grow to hold the
-// largest message, which keeps its exact bytes.
+// so it is not held whole.
 const MaxFile = 1 << 30
+
+// MaxMessage is the longest message landed, in bytes, with the blank lines
+// after it. A message is held whole while it is cut, parsed and landed; a
+// longer one is rejected (extract.ReasonRecordTooLong) with its first
+// MaxMessage bytes as its raw record, without being held whole, and the
+// messages after it are landed.
+const MaxMessage = 64 << 20
 
 // Reject reasons of this connector, besides the shared extract.Reason ones.
 const (
@@ -103,9 +110,10 @@ var mergeTriggers = map[string]bool{"A18": true, "A30": true, "A34": true, "A36"
 
 // Source reads HL7 v2 message files under a root directory.
 type Source struct {
-	root  string
-	files []string
-	loc   *time.Location
+	root   string
+	files  []string
+	loc    *time.Location
+	maxMsg int // MaxMessage, unless a test sets it
 }
 
 var _ extract.Source = (*Source)(nil)
@@ -204,7 +212,7 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, es *entitie
 	// The file is read a chunk at a time, as it is cut into messages; a
 	// message is landed before the next is read.
 	lim := &io.LimitedReader{R: in, N: MaxFile + 1}
-	sp := splitter{r: lim}
+	sp := splitter{r: lim, max: cmp.Or(s.maxMsg, MaxMessage)}
 	var m mapper
 	m.loc = s.loc
 	for n := int64(1); ; n++ {
@@ -222,6 +230,12 @@ func (s *Source) extractFile(ctx context.Context, w *extract.Writer, es *entitie
 			return nil
 		}
 		pos := extract.Position{File: rel, N: n}
+		if sp.Long() {
+			if err := es.messages.Reject(pos, raw, extract.ReasonRecordTooLong, fmt.Sprintf("%s message %d: longer than %d bytes", rel, n, sp.max)); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := m.land(es, pos, raw, segs); err != nil {
 			return err
 		}

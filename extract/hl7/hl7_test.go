@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,4 +208,50 @@ func TestConformance(t *testing.T) {
 		}
 		return src
 	})
+}
+
+// TestMessageTooLong checks that a message over the limit is rejected as
+// too long, naming its file and number, and that the messages after it
+// land: read, landed and rejected still add up.
+func TestMessageTooLong(t *testing.T) {
+	dir := t.TempDir()
+	msg := func(id, name string, obx int) string {
+		s := "MSH|^~\\&|PAS|RXX|SHAREDCARE|ICS|20250301100000||ADT^A08^ADT_A01|" + id + "|P|2.5\r" +
+			"EVN||20250301100000\r" +
+			"PID|1||" + id + "^^^RXX^MR||" + name + "^ANN||19900101|F\r"
+		for k := range obx {
+			s += "OBX|" + strconv.Itoa(k+1) + "|TX|NOTE||" + strings.Repeat("x", 100) + "\r"
+		}
+		return s
+	}
+	data := msg("M1", "GREEN", 0) + msg("M2", "BROWN", 50) + msg("M3", "WHITE", 0)
+	if err := os.WriteFile(filepath.Join(dir, "feed.hl7"), []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, err := New(dir, []string{"*.hl7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.maxMsg = 1000
+	lake, sm := landed(t, src)
+	m := entityStats(sm, "messages")
+	if m.Read != 3 || m.Landed != 2 || m.Rejected != 1 || m.RejectsByReason[extract.ReasonRecordTooLong] != 1 {
+		t.Fatalf("messages: read %d, landed %d, rejected %d (%v); want 3, 2, 1 too long", m.Read, m.Landed, m.Rejected, m.RejectsByReason)
+	}
+	var ids []string
+	for _, r := range rows(t, lake, sm, "messages") {
+		ids = append(ids, r["message_control_id"])
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"M1", "M3"}) {
+		t.Errorf("landed messages %v, want M1 and M3", ids)
+	}
+	rej := rows(t, lake, sm, "rejects")
+	if len(rej) != 1 {
+		t.Fatalf("%d rejects, want 1", len(rej))
+	}
+	r := rej[0]
+	if r["reason"] != extract.ReasonRecordTooLong || !strings.Contains(r["message"], "feed.hl7 message 2") || !strings.Contains(r["message"], "1000 bytes") || strings.Contains(r["message"], "BROWN") {
+		t.Errorf("reject %v", r)
+	}
 }

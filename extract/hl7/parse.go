@@ -301,6 +301,16 @@ func toUTF8(b []byte) string {
 // window of the file that holds the message being cut and what follows it
 // up to where the message is seen to end, read a chunk at a time, so that
 // a file is never held whole.
+//
+// A message is cut whole when it and the blank lines after it, up to where
+// the next message, an envelope segment or an MLLP block byte begins (or
+// the data ends), fit in max bytes. A longer one is given as too long
+// (Long): its first max bytes and no segments; so is one with a line, or
+// followed by one, that begins with more than max blanks. Reading, the
+// splitter gives a message up as soon as it holds more than max bytes of
+// it, and drops the rest as it reads, so the window never holds much more
+// than max bytes and a chunk; it drops the blanks before a message, and an
+// envelope segment longer than max, in the same way.
 type splitter struct {
 	data []byte
 	off  int
@@ -310,6 +320,14 @@ type splitter struct {
 	chunk int   // bytes to read at least each time; 0 means splitChunk
 	eof   bool  // r is read to its end: data holds the rest of the file
 	err   error // the error that ended the reading, other than io.EOF
+
+	max  int  // longest message cut whole; 0 means MaxMessage
+	long bool // the message last given was too long
+	// Dropping: the line the data held ended inside (midLine), then, when
+	// over is set, the rest of a message too long, whose first max bytes
+	// over holds.
+	dropping, midLine bool
+	over              []byte
 }
 
 // splitChunk is how much more of the file the splitter reads when the
@@ -318,7 +336,9 @@ const splitChunk = 1 << 20
 
 // next returns the next message's raw bytes and segments (valid until the
 // next call), or ok false at the end of the data or on a read error (Err).
+// A message too long (Long) comes with its first bytes and no segments.
 func (sp *splitter) next() (raw []byte, segs [][]byte, ok bool) {
+	sp.long = false
 	for {
 		raw, segs, ok, more := sp.cut()
 		if !more {
@@ -329,6 +349,9 @@ func (sp *splitter) next() (raw []byte, segs [][]byte, ok bool) {
 		}
 	}
 }
+
+// Long says whether the message last given was too long to cut whole.
+func (sp *splitter) Long() bool { return sp.long }
 
 // Err is the error that stopped the reading, if any.
 func (sp *splitter) Err() error { return sp.err }
@@ -358,10 +381,35 @@ func (sp *splitter) fill() bool {
 	return true
 }
 
+// trimToken drops a segment's leading blanks and byte-order marks; ts is
+// where tok begins, given that the token began at off.
+func trimToken(tok []byte, off int) ([]byte, int) {
+	for {
+		switch {
+		case bytes.HasPrefix(tok, bom):
+			tok, off = tok[3:], off+3
+		case len(tok) > 0 && (tok[0] == ' ' || tok[0] == '\t'):
+			tok, off = tok[1:], off+1
+		default:
+			return tok, off
+		}
+	}
+}
+
+// isBoundary reports whether a segment begins a message or is an envelope
+// segment.
+func isBoundary(tok []byte) (msh, env bool) {
+	return isSegment(tok, "MSH"), isSegment(tok, "BHS") || isSegment(tok, "BTS") || isSegment(tok, "FHS") || isSegment(tok, "FTS")
+}
+
 // cut returns the next message in data, or more true when the message may
 // go on past the end of data and the file has more to read: the cut is
 // then made again, from where it began, once more is read.
 func (sp *splitter) cut() (raw []byte, segs [][]byte, ok, more bool) {
+	if sp.dropping {
+		return sp.drop()
+	}
+	limit := cmp.Or(sp.max, MaxMessage)
 	sp.segs = sp.segs[:0]
 	begin := sp.off
 	again := func() ([]byte, [][]byte, bool, bool) {
@@ -371,34 +419,61 @@ func (sp *splitter) cut() (raw []byte, segs [][]byte, ok, more bool) {
 	partial := sp.r != nil && !sp.eof
 	start, end := -1, -1
 	data := sp.data
+	// whole gives data[start:end], ending where the next thing begins (at).
+	blanks := false // a line of the message, or the one after it, began with more than limit blanks
+	whole := func(at int) ([]byte, [][]byte, bool, bool) {
+		if at-start > limit || blanks {
+			sp.long = true
+			return data[start : start+limit], nil, true, false
+		}
+		return data[start:end], sp.segs, true, false
+	}
 	for sp.off < len(data) {
 		tokOff := sp.off
 		i := sp.off
 		for i < len(data) && !isTerminator(data[i]) {
 			i++
 		}
+		tok, ts := trimToken(data[tokOff:i], tokOff)
 		if i == len(data) && partial {
-			return again() // the segment may go on
-		}
-		tok := data[tokOff:i]
-		ts := tokOff
-		for {
-			switch {
-			case bytes.HasPrefix(tok, bom):
-				tok, ts = tok[3:], ts+3
-				continue
-			case len(tok) > 0 && (tok[0] == ' ' || tok[0] == '\t'):
-				tok, ts = tok[1:], ts+1
-				continue
+			// The segment may go on: cut again once more is read, unless
+			// what is held already says how it ends, or that the message
+			// is too long.
+			if len(tok) >= 4 {
+				msh, env := isBoundary(tok)
+				blanks = blanks || start >= 0 && ts-tokOff > limit
+				switch {
+				case (msh || env) && len(sp.segs) > 0:
+					sp.off = tokOff
+					return whole(tokOff)
+				case env:
+					if i-tokOff > limit {
+						return sp.giveUp(-1, 0, len(data), true)
+					}
+				default:
+					if s := cmp.Or(start+1, ts+1) - 1; i-s > limit { // the message's start, this segment's when it is the first
+						return sp.giveUp(s, limit, len(data), true)
+					}
+				}
+				return again()
 			}
-			break
+			switch {
+			case start >= 0 && tokOff-start > limit:
+				return sp.giveUp(start, limit, tokOff, false) // the line may begin the next message
+			case start >= 0 && ts-tokOff > limit:
+				return sp.giveUp(start, limit, ts, false)
+			case start < 0 && ts-tokOff > limit:
+				sp.off = ts // blanks before a message: dropped
+				return nil, nil, false, true
+			}
+			return again()
 		}
 		if len(bytes.TrimSpace(tok)) > 0 {
-			msh := isSegment(tok, "MSH")
-			env := isSegment(tok, "BHS") || isSegment(tok, "BTS") || isSegment(tok, "FHS") || isSegment(tok, "FTS")
+			blanks = blanks || start >= 0 && ts-tokOff > limit
+			msh, env := isBoundary(tok)
 			if (msh || env) && len(sp.segs) > 0 {
 				sp.off = tokOff
-				return data[start:end], sp.segs, true, false
+				return whole(tokOff)
 			}
 			if !env {
 				if start < 0 {
@@ -412,17 +487,94 @@ func (sp *splitter) cut() (raw []byte, segs [][]byte, ok, more bool) {
 		if i < len(data) {
 			sp.off++
 			if (data[i] == startBlock || data[i] == endBlock) && len(sp.segs) > 0 {
-				return data[start:end], sp.segs, true, false
+				return whole(i)
 			}
 		}
 	}
 	if partial {
+		if start >= 0 && len(data)-start > limit {
+			return sp.giveUp(start, limit, len(data), false)
+		}
 		return again() // the message may have more segments
 	}
 	if len(sp.segs) > 0 {
-		return data[start:end], sp.segs, true, false
+		return whole(len(data))
 	}
 	return nil, nil, false, false
+}
+
+// giveUp stops cutting the message that starts at start (none when start
+// is negative), keeping its first n bytes, and drops the rest of it as it
+// is read, from off on; midLine says off is inside a line.
+func (sp *splitter) giveUp(start, n, off int, midLine bool) ([]byte, [][]byte, bool, bool) {
+	sp.dropping, sp.midLine = true, midLine
+	sp.over = sp.over[:0]
+	if start >= 0 {
+		sp.over = append(sp.over, sp.data[start:start+n]...)
+	} else {
+		sp.over = nil
+	}
+	sp.off = off
+	return nil, nil, false, true
+}
+
+// drop reads on past what the splitter gave up: the rest of the line it
+// held part of (midLine), then, with a message given up (over), the rest
+// of the message, which it then gives as too long.
+func (sp *splitter) drop() (raw []byte, segs [][]byte, ok, more bool) {
+	limit := cmp.Or(sp.max, MaxMessage)
+	partial := sp.r != nil && !sp.eof
+	data := sp.data
+	give := func() ([]byte, [][]byte, bool, bool) {
+		sp.dropping = false
+		if sp.over == nil {
+			return sp.cut()
+		}
+		sp.long = true
+		return sp.over, nil, true, false
+	}
+	for sp.off < len(data) {
+		lineOff := sp.off
+		i := sp.off
+		for i < len(data) && !isTerminator(data[i]) {
+			i++
+		}
+		if !sp.midLine {
+			if sp.over == nil {
+				return give() // only a line was given up, and it has ended
+			}
+			tok, ts := trimToken(data[lineOff:i], lineOff)
+			if i == len(data) && partial && len(tok) < 4 {
+				// Blanks, and a segment's name or not: held until known,
+				// but not the blanks past max bytes of them.
+				if ts-lineOff > limit {
+					sp.off = ts
+				}
+				return nil, nil, false, true
+			}
+			if msh, env := isBoundary(tok); msh || env {
+				sp.off = lineOff
+				return give()
+			}
+		}
+		sp.off = i
+		if i == len(data) {
+			if partial {
+				sp.midLine = true
+				return nil, nil, false, true
+			}
+			break
+		}
+		sp.midLine = false
+		sp.off++
+		if data[i] == startBlock || data[i] == endBlock {
+			return give()
+		}
+	}
+	if partial {
+		return nil, nil, false, true
+	}
+	return give()
 }
 
 func isTerminator(c byte) bool {
@@ -449,6 +601,9 @@ func Parse(raw []byte, segs [][]byte) (*Message, error) {
 		r, s, ok := sp.next()
 		if !ok {
 			return nil, parseErrorf("empty message")
+		}
+		if sp.Long() {
+			return nil, parseErrorf("longer than %d bytes", MaxMessage)
 		}
 		raw, segs = r, s
 		if _, _, more := sp.next(); more {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -61,7 +62,7 @@ func TestSplit(t *testing.T) {
 }
 
 // cuts is every message the splitter makes, its raw bytes then its
-// segments, copied.
+// segments, copied; a message too long is "long:" and its raw bytes.
 func cuts(sp *splitter) [][]string {
 	var out [][]string
 	for {
@@ -70,6 +71,9 @@ func cuts(sp *splitter) [][]string {
 			return out
 		}
 		m := []string{string(raw)}
+		if sp.Long() {
+			m[0] = "long:" + m[0]
+		}
 		for _, s := range segs {
 			m = append(m, string(s))
 		}
@@ -85,14 +89,21 @@ func cuts(sp *splitter) [][]string {
 // byte-order mark.
 func checkStreamed(t *testing.T, data []byte, chunks ...int) {
 	t.Helper()
-	want := cuts(&splitter{data: data})
+	checkStreamedMax(t, data, 0, chunks...)
+}
+
+// checkStreamedMax is checkStreamed with messages limited to limit bytes
+// (0: MaxMessage).
+func checkStreamedMax(t *testing.T, data []byte, limit int, chunks ...int) {
+	t.Helper()
+	want := cuts(&splitter{data: data, max: limit})
 	if chunks == nil {
 		for c := 1; c <= min(len(data)+1, 200); c++ {
 			chunks = append(chunks, c)
 		}
 	}
 	for _, chunk := range chunks {
-		sp := &splitter{r: iotest.OneByteReader(bytes.NewReader(data)), chunk: chunk}
+		sp := &splitter{r: iotest.OneByteReader(bytes.NewReader(data)), chunk: chunk, max: limit}
 		got := cuts(sp)
 		if sp.Err() != nil {
 			t.Fatalf("chunk %d: %v", chunk, sp.Err())
@@ -100,6 +111,122 @@ func checkStreamed(t *testing.T, data []byte, chunks ...int) {
 		if !slices.EqualFunc(got, want, slices.Equal) {
 			t.Fatalf("read %d bytes at a time, the splitter cut\n%q\nwhere holding the data whole it cut\n%q", chunk, got, want)
 		}
+	}
+}
+
+// TestSplitLong checks that a message longer than the limit, with the
+// blank lines after it, is given as too long, with its first bytes, and
+// that the messages around it are cut as they would be alone, holding the
+// data whole or reading it a few bytes at a time.
+func TestSplitLong(t *testing.T) {
+	const limit = 40
+	short := "MSH|^~\\&|A\rPID|1"                                // 17 bytes
+	exact := "MSH|^~\\&|A\rPID|" + strings.Repeat("x", limit-16) // and its CR: limit bytes
+	long := "MSH|^~\\&|B\rPID|" + strings.Repeat("y", 60) + "\rPV1|2"
+	line := "MSH|^~\\&|C" + strings.Repeat("z", 100) // one segment past the limit
+	head := func(s string) string { return "long:" + s[:limit] }
+	tests := []struct {
+		name string
+		in   string
+		want []string // raw messages, "long:" and the first bytes of those too long
+	}{
+		{"short, long, short", short + "\r" + long + "\r" + short + "\r", []string{short, head(long), short}},
+		{"exactly the limit", exact + "\r" + short, []string{exact, short}},
+		{"one byte past it", exact + "x\r" + short, []string{head(exact + "x"), short}},
+		{"the blank lines after it count", exact + "\r\r\n" + short, []string{head(exact + "\r\r\n"), short}},
+		{"long at the end", short + "\r" + long, []string{short, head(long)}},
+		{"one long segment", line + "\n" + short + "\n", []string{head(line), short}},
+		{"MLLP", "\x0b" + long + "\r\x1c\r\x0b" + short + "\r\x1c\r", []string{head(long), short}},
+		{"long, then an envelope", long + "\rBTS|1\r" + short, []string{head(long), short}},
+		{"long envelope segment dropped", "BHS|" + strings.Repeat("e", 90) + "\r" + short, []string{short}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, m := range cuts(&splitter{data: []byte(tt.in), max: limit}) {
+				got = append(got, m[0])
+				if strings.HasPrefix(m[0], "long:") && len(m) > 1 {
+					t.Errorf("a message too long has segments %q", m[1:])
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %q\nwant %q", got, tt.want)
+			}
+			checkStreamedMax(t, []byte(tt.in), limit)
+		})
+	}
+}
+
+// TestSplitLongBounded checks that reading a message far longer than the
+// limit holds about the limit and a chunk, not the message.
+func TestSplitLongBounded(t *testing.T) {
+	const limit, chunk = 64 << 10, 4 << 10
+	long := "MSH|^~\\&|A\r" + strings.Repeat("OBX|1|ED|||"+strings.Repeat("Q", 1000)+"\r", 5000) // 5 MB
+	for _, data := range []string{
+		long + mshB + "\rPID|2\r",
+		long[:len(long)-1] + strings.Repeat("R", 1<<20) + "\r" + mshB + "\rPID|2\r", // and one line of 1 MB
+		"\x0b" + long + "\x1c\r\x0b" + mshB + "\rPID|2\r\x1c\r",
+	} {
+		sp := &splitter{r: strings.NewReader(data), chunk: chunk, max: limit}
+		var got [][]string
+		window := 0
+		for {
+			raw, segs, ok := sp.next()
+			window = max(window, cap(sp.data))
+			if !ok {
+				break
+			}
+			m := []string{string(raw)}
+			for _, s := range segs {
+				m = append(m, string(s))
+			}
+			got = append(got, m)
+			if len(got) == 1 && !sp.Long() {
+				t.Fatal("a 5 MB message was cut whole")
+			}
+		}
+		if sp.Err() != nil {
+			t.Fatal(sp.Err())
+		}
+		if len(got) != 2 || got[0][0] != long[:limit] || !slices.Equal(got[1], []string{mshB + "\rPID|2", mshB, "PID|2"}) {
+			t.Fatalf("got %d messages; want the long one's first %d bytes, then %q", len(got), limit, mshB)
+		}
+		if window > 4*(limit+chunk) {
+			t.Errorf("the window grew to %d bytes for a limit of %d read %d at a time", window, limit, chunk)
+		}
+	}
+}
+
+// TestSplitLongRandom cuts random files of messages near the limit, with
+// blank lines, runs of blanks near the limit, envelopes and framing,
+// holding them whole and reading them a few bytes at a time.
+func TestSplitLongRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const limit = 48
+	for range 300 {
+		var b strings.Builder
+		for range 1 + rng.IntN(5) {
+			framed := rng.IntN(4) == 0
+			if framed {
+				b.WriteString("\x0b")
+			}
+			if rng.IntN(6) == 0 {
+				b.WriteString("BHS|" + strings.Repeat("e", rng.IntN(60)) + "\r")
+			}
+			if rng.IntN(8) == 0 {
+				b.WriteString(strings.Repeat(" ", 40+rng.IntN(20))) // blanks before the MSH, near the limit
+			}
+			b.WriteString("MSH|^~\\&|" + strings.Repeat("m", rng.IntN(20)))
+			for range rng.IntN(4) {
+				b.WriteString([]string{"\r", "\n", "\r\n", "\r\r", "\n  ", "\n" + strings.Repeat("\t", 45+rng.IntN(10))}[rng.IntN(6)])
+				b.WriteString("PID|" + strings.Repeat("p", rng.IntN(30)))
+			}
+			b.WriteString([]string{"\r", "\n", "\r\n", "\r\n\r\n", ""}[rng.IntN(5)])
+			if framed {
+				b.WriteString("\x1c\r")
+			}
+		}
+		checkStreamedMax(t, []byte(b.String()), limit, 1, 2, 3, 5, 8, 13, 40, 64)
 	}
 }
 
