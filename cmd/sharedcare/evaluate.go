@@ -121,16 +121,7 @@ func evaluateIndex(ctx context.Context, lake, truthPath string) (string, match.M
 	mt.Persons, mt.Clusters = int(persons.Int64), int(clusters.Int64)
 	mt.PredictedPairs, mt.TruePairs, mt.CorrectPairs = predicted.Int64, truePairs.Int64, correct.Int64
 	mt.ImpureClusters, mt.MergedPersons, mt.SplitPersons = int(impure.Int64), int(merged.Int64), int(split.Int64)
-	mt.Precision, mt.Recall = 1, 1
-	if mt.PredictedPairs > 0 {
-		mt.Precision = float64(mt.CorrectPairs) / float64(mt.PredictedPairs)
-	}
-	if mt.TruePairs > 0 {
-		mt.Recall = float64(mt.CorrectPairs) / float64(mt.TruePairs)
-	}
-	if mt.Precision+mt.Recall > 0 {
-		mt.F1 = 2 * mt.Precision * mt.Recall / (mt.Precision + mt.Recall)
-	}
+	mt.SetRates()
 	if mt.Persons > 0 {
 		mt.ExactClusters = float64(exact.Int64) / float64(mt.Persons)
 	}

@@ -39,6 +39,21 @@ type Metrics struct {
 // MaxListed caps Metrics.FalseMerges and Metrics.MissedLinks.
 const MaxListed = 100
 
+// SetRates works out Precision, Recall and F1 from the pair counts (1
+// when there are no pairs to count).
+func (mt *Metrics) SetRates() {
+	mt.Precision, mt.Recall, mt.F1 = 1, 1, 0
+	if mt.PredictedPairs > 0 {
+		mt.Precision = float64(mt.CorrectPairs) / float64(mt.PredictedPairs)
+	}
+	if mt.TruePairs > 0 {
+		mt.Recall = float64(mt.CorrectPairs) / float64(mt.TruePairs)
+	}
+	if mt.Precision+mt.Recall > 0 {
+		mt.F1 = 2 * mt.Precision * mt.Recall / (mt.Precision + mt.Recall)
+	}
+}
+
 func choose2(n int) int64 { return int64(n) * int64(n-1) / 2 }
 
 // Evaluate compares clusters (record id → cluster id) with truth (record id
@@ -79,16 +94,7 @@ func Evaluate(clusters map[string]string, truth map[string]string) Metrics {
 	for _, n := range cell {
 		mt.CorrectPairs += choose2(n)
 	}
-	mt.Precision, mt.Recall = 1, 1
-	if mt.PredictedPairs > 0 {
-		mt.Precision = float64(mt.CorrectPairs) / float64(mt.PredictedPairs)
-	}
-	if mt.TruePairs > 0 {
-		mt.Recall = float64(mt.CorrectPairs) / float64(mt.TruePairs)
-	}
-	if mt.Precision+mt.Recall > 0 {
-		mt.F1 = 2 * mt.Precision * mt.Recall / (mt.Precision + mt.Recall)
-	}
+	mt.SetRates()
 	exact := 0
 	merged := map[string]bool{}
 	for _, c := range sortedMapKeys(byCluster) {
