@@ -53,6 +53,12 @@ func newColBatch(s Schema) *colBatch {
 	return b
 }
 
+// size is about how many bytes c's values take, to encode the largest
+// columns first.
+func (c *colValues) size() int {
+	return len(c.data) + 4*len(c.ends) + 4*len(c.i32) + 8*len(c.i64) + 8*len(c.f64) + len(c.defs)
+}
+
 // reset empties b for the next batch.
 func (b *colBatch) reset() {
 	b.rows = 0

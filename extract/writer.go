@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -823,7 +825,7 @@ func (p *ParquetFile) writer() {
 
 // writeRecord writes rec as one row group.
 func (p *ParquetFile) writeRecord(rec arrow.RecordBatch) error {
-	return p.writeRowGroup(int(rec.NumCols()), rec.NumRows(), rec.ColumnName, func(ctx context.Context, i int, cw file.ColumnChunkWriter) error {
+	return p.writeRowGroup(int(rec.NumCols()), rec.NumRows(), rec.ColumnName, nil, func(ctx context.Context, i int, cw file.ColumnChunkWriter) error {
 		return p.flat.write(ctx, cw, i, rec.Column(i))
 	})
 }
@@ -834,7 +836,15 @@ func (p *ParquetFile) encodeColumns(b *colBatch) error {
 		return fmt.Errorf("%d columns for a schema of %d", len(b.cols), len(p.flat.nullable))
 	}
 	name := func(i int) string { return p.pw.Schema.Column(i).Name() }
-	return p.writeRowGroup(len(b.cols), int64(b.rows), name, func(_ context.Context, i int, cw file.ColumnChunkWriter) error {
+	// The largest columns are encoded first: taken in schema order, a
+	// large column left to the end kept one core busy while the other
+	// waited for the row group to finish.
+	order := make([]int, len(b.cols))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(b.cols[y].size(), b.cols[x].size()) })
+	return p.writeRowGroup(len(b.cols), int64(b.rows), name, order, func(_ context.Context, i int, cw file.ColumnChunkWriter) error {
 		buf, _ := byteArrays.Get().([]parquet.ByteArray)
 		buf, err := b.cols[i].write(cw, buf)
 		byteArrays.Put(buf[:0])
@@ -844,10 +854,11 @@ func (p *ParquetFile) encodeColumns(b *colBatch) error {
 
 // writeRowGroup writes one buffered row group of n columns and rows rows.
 // Workers encode and compress the columns into memory, taking them in
-// order; this goroutine closes each column as soon as it and every column
-// before it are encoded, which appends its chunk to the file, so chunks
-// land in schema order.
-func (p *ParquetFile) writeRowGroup(n int, rows int64, name func(int) string, encode func(ctx context.Context, i int, cw file.ColumnChunkWriter) error) error {
+// order (the column numbers in order, or schema order when order is nil);
+// this goroutine closes each column as soon as it and every column before
+// it are encoded, which appends its chunk to the file, so chunks land in
+// schema order.
+func (p *ParquetFile) writeRowGroup(n int, rows int64, name func(int) string, order []int, encode func(ctx context.Context, i int, cw file.ColumnChunkWriter) error) error {
 	if rows == 0 {
 		// An empty row group (an entity without rows): written as a serial
 		// writer does, which leaves its chunks' data page offsets at zero.
@@ -872,6 +883,9 @@ func (p *ParquetFile) writeRowGroup(n int, rows int64, name func(int) string, en
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
+				}
+				if order != nil {
+					i = order[i]
 				}
 				cw, err := rgw.Column(i)
 				if err == nil {
