@@ -609,8 +609,8 @@ func csvVsDuckDB(ctx context.Context, cfg *config.Config, dir string) (ours, duc
 		// their dirty pages (the connector syncs its files; DuckDB does not).
 		syscall.Sync()
 		// Drop what earlier stages left on the Go heap (the pipeline's
-		// garbage): a connector runs at the start of a run, in a process of its own,
-		// not beside a heap near its limit.
+		// garbage): a connector runs at the start of a run, in a process
+		// of its own, not beside a heap near its limit.
 		debug.FreeOSMemory()
 		lake := filepath.Join(dir, fmt.Sprintf("csvlake%d", i))
 		src, err := sourceFor(cfg, one, nil)

@@ -5,10 +5,10 @@
 //
 // Files (at most MaxFile bytes) are read a chunk at a time and cut into
 // messages as they are read, so memory follows the largest message, at
-// most MaxMessage bytes, not the largest file: MLLP framed (0x0B … 0x1C 0x0D), one message a file, or
-// several back to back, a new message starting at each MSH at the start of
-// a segment. Segments
-// end in CR, LF or CRLF. Batch envelopes (FHS, BHS, BTS, FTS) are skipped
+// most MaxMessage bytes, not the largest file: MLLP framed (0x0B … 0x1C
+// 0x0D), one message a file, or several back to back, a new message
+// starting at each MSH at the start of a segment. Segments end in CR, LF
+// or CRLF. Batch envelopes (FHS, BHS, BTS, FTS) are skipped
 // and not counted; blank lines, leading spaces and a UTF-8 byte-order mark
 // are ignored. Each message's delimiters come from its MSH-1 and MSH-2;
 // escape sequences (\F\ \S\ \T\ \R\ \E\ \Xhh\ \.br\) are decoded, and text
@@ -59,8 +59,9 @@
 // (MSH-7, MSH-9 or MSH-10 empty), bad_value (MSH-7 not an HL7 timestamp),
 // unsupported_message (a well-formed message of another type: SIU, MDM,
 // ORM, …) or record_too_long (a message which, with the blank lines after
-// it, is over MaxMessage bytes; its first MaxMessage bytes are its raw
-// record, and the rest of it is read past without being held). Segments
+// it, is over MaxMessage bytes; its start is its raw record, as much of
+// it as any reject keeps, and the rest of it is read past without being
+// held). Segments
 // before any MSH make one rejected message. A rejected message lands
 // nothing else. Within a landed message, a PID with no PID-3
 // identifier, or only the NHS number, is rejected in patients

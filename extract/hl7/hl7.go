@@ -21,9 +21,9 @@ const MaxFile = 1 << 30
 
 // MaxMessage is the longest message landed, in bytes, with the blank lines
 // after it. A message is held whole while it is cut, parsed and landed; a
-// longer one is rejected (extract.ReasonRecordTooLong) with its first
-// MaxMessage bytes as its raw record, without being held whole, and the
-// messages after it are landed.
+// longer one is rejected (extract.ReasonRecordTooLong), its start as its
+// raw record (as much as a reject keeps), without being held whole, and
+// the messages after it are landed.
 const MaxMessage = 64 << 20
 
 // Reject reasons of this connector, besides the shared extract.Reason ones.
