@@ -305,12 +305,13 @@ func toUTF8(b []byte) string {
 // A message is cut whole when it and the blank lines after it, up to where
 // the next message, an envelope segment or an MLLP block byte begins (or
 // the data ends), fit in max bytes. A longer one is given as too long
-// (Long): its first max bytes and no segments; so is one with a line, or
-// followed by one, that begins with more than max blanks. Reading, the
-// splitter gives a message up as soon as it holds more than max bytes of
-// it, and drops the rest as it reads, so the window never holds much more
-// than max bytes and a chunk; it drops the blanks before a message, and an
-// envelope segment longer than max, in the same way.
+// (Long): its first max bytes, at most longStart, and no segments; so is
+// one with a line, or followed by one, that begins with more than max
+// blanks. Reading, the splitter gives a message up as soon as it holds
+// more than max bytes of it, and drops the rest as it reads, so the window
+// never holds much more than max bytes and a chunk; it drops the blanks
+// before a message, and an envelope segment longer than max, in the same
+// way.
 type splitter struct {
 	data []byte
 	off  int
@@ -324,11 +325,14 @@ type splitter struct {
 	max  int  // longest message cut whole; 0 means MaxMessage
 	long bool // the message last given was too long
 	// Dropping: the line the data held ended inside (midLine), then, when
-	// over is set, the rest of a message too long, whose first max bytes
-	// over holds.
+	// over is set, the rest of a message too long, whose start over holds.
 	dropping, midLine bool
 	over              []byte
 }
+
+// longStart is how much of a message too long the splitter gives: as much
+// as a reject keeps of its raw record.
+const longStart = 64 << 10
 
 // splitChunk is how much more of the file the splitter reads when the
 // message it is cutting runs past what it holds.
@@ -410,6 +414,7 @@ func (sp *splitter) cut() (raw []byte, segs [][]byte, ok, more bool) {
 		return sp.drop()
 	}
 	limit := cmp.Or(sp.max, MaxMessage)
+	kept := min(limit, longStart) // of a message too long
 	sp.segs = sp.segs[:0]
 	begin := sp.off
 	again := func() ([]byte, [][]byte, bool, bool) {
@@ -424,7 +429,7 @@ func (sp *splitter) cut() (raw []byte, segs [][]byte, ok, more bool) {
 	whole := func(at int) ([]byte, [][]byte, bool, bool) {
 		if at-start > limit || blanks {
 			sp.long = true
-			return data[start : start+limit], nil, true, false
+			return data[start : start+kept], nil, true, false
 		}
 		return data[start:end], sp.segs, true, false
 	}
@@ -452,16 +457,16 @@ func (sp *splitter) cut() (raw []byte, segs [][]byte, ok, more bool) {
 					}
 				default:
 					if s := cmp.Or(start+1, ts+1) - 1; i-s > limit { // the message's start, this segment's when it is the first
-						return sp.giveUp(s, limit, len(data), true)
+						return sp.giveUp(s, kept, len(data), true)
 					}
 				}
 				return again()
 			}
 			switch {
 			case start >= 0 && tokOff-start > limit:
-				return sp.giveUp(start, limit, tokOff, false) // the line may begin the next message
+				return sp.giveUp(start, kept, tokOff, false) // the line may begin the next message
 			case start >= 0 && ts-tokOff > limit:
-				return sp.giveUp(start, limit, ts, false)
+				return sp.giveUp(start, kept, ts, false)
 			case start < 0 && ts-tokOff > limit:
 				sp.off = ts // blanks before a message: dropped
 				return nil, nil, false, true
@@ -493,7 +498,7 @@ func (sp *splitter) cut() (raw []byte, segs [][]byte, ok, more bool) {
 	}
 	if partial {
 		if start >= 0 && len(data)-start > limit {
-			return sp.giveUp(start, limit, len(data), false)
+			return sp.giveUp(start, kept, len(data), false)
 		}
 		return again() // the message may have more segments
 	}

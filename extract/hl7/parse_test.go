@@ -160,13 +160,18 @@ func TestSplitLong(t *testing.T) {
 // TestSplitLongBounded checks that reading a message far longer than the
 // limit holds about the limit and a chunk, not the message.
 func TestSplitLongBounded(t *testing.T) {
-	const limit, chunk = 64 << 10, 4 << 10
+	const chunk = 4 << 10
 	long := "MSH|^~\\&|A\r" + strings.Repeat("OBX|1|ED|||"+strings.Repeat("Q", 1000)+"\r", 5000) // 5 MB
-	for _, data := range []string{
-		long + mshB + "\rPID|2\r",
-		long[:len(long)-1] + strings.Repeat("R", 1<<20) + "\r" + mshB + "\rPID|2\r", // and one line of 1 MB
-		"\x0b" + long + "\x1c\r\x0b" + mshB + "\rPID|2\r\x1c\r",
+	for _, c := range []struct {
+		limit int
+		data  string
+	}{
+		{64 << 10, long + mshB + "\rPID|2\r"},
+		{64 << 10, long[:len(long)-1] + strings.Repeat("R", 1<<20) + "\r" + mshB + "\rPID|2\r"}, // and one line of 1 MB
+		{64 << 10, "\x0b" + long + "\x1c\r\x0b" + mshB + "\rPID|2\r\x1c\r"},
+		{256 << 10, long + mshB + "\rPID|2\r"}, // gives only longStart bytes of it
 	} {
+		limit, data := c.limit, c.data
 		sp := &splitter{r: strings.NewReader(data), chunk: chunk, max: limit}
 		var got [][]string
 		window := 0
@@ -188,8 +193,8 @@ func TestSplitLongBounded(t *testing.T) {
 		if sp.Err() != nil {
 			t.Fatal(sp.Err())
 		}
-		if len(got) != 2 || got[0][0] != long[:limit] || !slices.Equal(got[1], []string{mshB + "\rPID|2", mshB, "PID|2"}) {
-			t.Fatalf("got %d messages; want the long one's first %d bytes, then %q", len(got), limit, mshB)
+		if len(got) != 2 || got[0][0] != long[:min(limit, longStart)] || !slices.Equal(got[1], []string{mshB + "\rPID|2", mshB, "PID|2"}) {
+			t.Fatalf("got %d messages; want the long one's first %d bytes, then %q", len(got), min(limit, longStart), mshB)
 		}
 		if window > 4*(limit+chunk) {
 			t.Errorf("the window grew to %d bytes for a limit of %d read %d at a time", window, limit, chunk)
